@@ -1,0 +1,9 @@
+/** `npm run bench`: every benchmark, figures printed as rates and ratios measured in one run. */
+import { benchAnn } from './ann.js';
+
+const only = process.argv[2];
+const sections: Record<string, () => void | Promise<void>> = { ann: benchAnn };
+for (const [name, run] of Object.entries(sections)) {
+  if (only && only !== name) continue;
+  await run();
+}

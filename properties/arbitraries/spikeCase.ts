@@ -1,0 +1,118 @@
+/**
+ * fast-check arbitrary of random integer cases (SPEC §2): 1–4 neuron layers of dense, conv2d (stride,
+ * padding), avgpool (any integer weight) and flatten; relu and linear; thresholds odd and even from 1;
+ * weights from −Θ to beyond +Θ; negative, zero and positive inputs and biases; random target and α.
+ * The case is built from a small "recipe" so that shrinking removes layers and shrinks shapes.
+ */
+import fc from 'fast-check';
+import type { LayerArch } from '../../src/network/architecture.js';
+import { buildNetwork, paramCounts, toShape3, type LayerParams } from '../../src/network/build.js';
+import type { SpikeCase } from '../../src/network/caseFile.js';
+import { sizeOf, type Shape3 } from '../../src/network/topology.js';
+import { Rng } from '../../src/random.js';
+
+export interface CaseConstraints {
+  /** Most hidden neuron layers (default 3, so 4 neuron layers with the top). */
+  maxHidden?: number;
+  /** Largest |input| (default 12). */
+  maxInput?: number;
+  /** Largest Θ and Θbp (default 12). */
+  maxTheta?: number;
+  /** Largest weight as a multiple of the layer's Θ (default 2: "beyond +Θ"). */
+  maxWeightOverTheta?: number;
+  /** Restrict layer kinds (default all). */
+  kinds?: readonly ('dense' | 'conv2d' | 'avgpool')[];
+}
+
+const layerRecipe = (maxTheta: number, kinds: readonly string[]) =>
+  fc.record({
+    kind: fc.constantFrom(...kinds),
+    flattenBefore: fc.boolean(),
+    units: fc.integer({ min: 1, max: 5 }),
+    channels: fc.integer({ min: 1, max: 3 }),
+    kernel: fc.integer({ min: 1, max: 3 }),
+    stride: fc.integer({ min: 1, max: 2 }),
+    padding: fc.integer({ min: 0, max: 2 }),
+    size: fc.integer({ min: 1, max: 3 }),
+    poolWeight: fc.integer({ min: -3, max: 3 }),
+    relu: fc.boolean(),
+    theta: fc.integer({ min: 1, max: maxTheta }),
+    thetaBp: fc.integer({ min: 1, max: maxTheta }),
+    weightRange: fc.nat({ max: 100 }),
+    biasRange: fc.nat({ max: 100 }),
+  });
+
+export type LayerRecipe = ReturnType<typeof layerRecipe> extends fc.Arbitrary<infer T> ? T : never;
+
+export function spikeCaseArbitrary(constraints: CaseConstraints = {}): fc.Arbitrary<SpikeCase> {
+  const maxTheta = constraints.maxTheta ?? 12;
+  const maxInput = constraints.maxInput ?? 12;
+  const overTheta = constraints.maxWeightOverTheta ?? 2;
+  const kinds = constraints.kinds ?? ['dense', 'conv2d', 'avgpool'];
+  return fc
+    .record({
+      spatial: fc.boolean(),
+      c: fc.integer({ min: 1, max: 2 }),
+      h: fc.integer({ min: 1, max: 6 }),
+      w: fc.integer({ min: 1, max: 6 }),
+      features: fc.integer({ min: 1, max: 8 }),
+      hidden: fc.array(layerRecipe(maxTheta, kinds), { maxLength: constraints.maxHidden ?? 3 }),
+      top: layerRecipe(maxTheta, ['dense']),
+      inputRange: fc.nat({ max: maxInput }),
+      inputSign: fc.constantFrom('mixed', 'nonnegative'),
+      seed: fc.integer(),
+      target: fc.nat(),
+      alpha: fc.integer({ min: 1, max: 100 }),
+    })
+    .map((r): SpikeCase => {
+      const rng = new Rng(r.seed);
+      const inputShape: [number] | [number, number, number] = r.spatial ? [r.c, r.h, r.w] : [r.features];
+      let shape: Shape3 = toShape3(inputShape);
+      let spatial = r.spatial;
+      const layers: LayerArch[] = [];
+      const params: (LayerParams | undefined)[] = [];
+      const addParams = (arch: LayerArch, recipe: LayerRecipe) => {
+        const counts = paramCounts(arch, shape);
+        if (!counts) return params.push(undefined);
+        // weightRange percent of the allowed span, so shrinking goes towards small weights.
+        const span = Math.round((recipe.weightRange / 100) * overTheta * recipe.theta);
+        const bias = Math.round((recipe.biasRange / 100) * 2 * recipe.theta);
+        const weights = new Float64Array(counts.weights).map(() => rng.int(-span, span));
+        return params.push({ weights, bias: new Float64Array(counts.bias).map(() => rng.int(-bias, bias)) });
+      };
+      const recipes = [...r.hidden, r.top];
+      recipes.forEach((recipe, i) => {
+        const isTop = i === recipes.length - 1;
+        let kind = isTop ? 'dense' : recipe.kind;
+        const [, h, w] = shape;
+        if (kind === 'conv2d' && (!spatial || recipe.kernel > h + 2 * recipe.padding || recipe.kernel > w + 2 * recipe.padding)) kind = 'dense';
+        if (kind === 'avgpool' && (!spatial || recipe.size > h || recipe.size > w)) kind = 'dense';
+        if (spatial && recipe.flattenBefore && kind === 'dense') {
+          layers.push({ kind: 'flatten' });
+          params.push(undefined);
+          shape = [sizeOf(shape), 1, 1];
+          spatial = false;
+        }
+        const activation = isTop ? 'linear' : recipe.relu ? 'relu' : 'linear';
+        let arch: LayerArch;
+        if (kind === 'conv2d') {
+          arch = { kind, channels: recipe.channels, kernel: recipe.kernel, stride: recipe.stride, padding: recipe.padding, activation, theta: recipe.theta, thetaBp: recipe.thetaBp };
+        } else if (kind === 'avgpool') {
+          arch = { kind, size: recipe.size, weight: recipe.poolWeight, activation: 'linear', theta: recipe.theta, thetaBp: recipe.thetaBp };
+        } else {
+          arch = { kind: 'dense', units: isTop ? Math.max(1, recipe.units) : recipe.units, activation, theta: recipe.theta, thetaBp: recipe.thetaBp };
+        }
+        addParams(arch, recipe);
+        layers.push(arch);
+        // A placeholder top layer lets the partial stack be shape-checked.
+        const probe: LayerArch = { kind: 'dense', units: 1, activation: 'linear', theta: 1, thetaBp: 1 };
+        shape = buildNetwork({ inputShape, layers: [...layers, probe] }).layers[layers.length - 1].outShape;
+        spatial = kind !== 'dense' && spatial;
+      });
+      const network = buildNetwork({ inputShape, layers }, params);
+      const low = r.inputSign === 'mixed' ? -r.inputRange : 0;
+      const input = new Float64Array(sizeOf(network.layers[0].inShape)).map(() => rng.int(low, r.inputRange));
+      const classes = network.layers[network.layers.length - 1].outShape[0];
+      return { network, input, target: r.target % classes, alpha: r.alpha };
+    });
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** The `spikegrad` command. */
+import { Command } from 'commander';
+import { SpikegradError } from '../errors.js';
+import { registerAnn } from './annCommand.js';
+import { registerDemo } from './demoCommand.js';
+
+const program = new Command();
+program
+  .name('spikegrad')
+  .description('SpikeGrad: backpropagation with spikes, its exact integer equivalent ANN, and an event-driven simulator')
+  .version('0.1.0');
+
+registerAnn(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof SpikegradError) {
+    console.error(`spikegrad: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}

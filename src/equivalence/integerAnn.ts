@@ -1,0 +1,138 @@
+/**
+ * The equivalent integer ANN (SPEC §5): the ground truth the spiking network must equal bit for bit.
+ * Buffers are allocated once per network and re-used across examples; increments accumulate until
+ * `clearIncrements()` so a mini-batch sums them.
+ */
+import { InputError } from '../errors.js';
+import { roundHalfAway } from '../network/rounding.js';
+import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
+import { layerBackward, layerForward, layerIncrements } from './kernels/index.js';
+import { assertExactRange, MAX_EXACT } from './rangeGuard.js';
+import { argmax, topErrorCompartment } from './topError.js';
+
+export interface AnnLayerState {
+  /** Total integrated input a = b + Σ w S (for the top layer: V^L). */
+  a: Float64Array;
+  /** Rounded activation S (unused for the top layer). */
+  S: Float64Array;
+  /** Error sum reaching the layer (for the top layer: the initial error compartment U^L). */
+  U: Float64Array;
+  /** Transmitted error E. */
+  E: Float64Array;
+  /** Accumulated weight and bias increments (empty for pooling). */
+  dW: Float64Array;
+  db: Float64Array;
+}
+
+export class IntegerAnn {
+  readonly network: Network;
+  readonly layers: NeuronLayer[];
+  /** Indices into network.layers of `layers`. */
+  readonly layerIndex: number[];
+  readonly state: AnnLayerState[];
+  private input: Float64Array;
+  private guardedInput = -1;
+  private guardedAlpha = -1;
+  private examples = 0;
+  private maxIncrement = 0;
+
+  constructor(network: Network) {
+    this.network = network;
+    this.layerIndex = neuronLayerIndices(network);
+    this.layers = this.layerIndex.map((i) => network.layers[i] as NeuronLayer);
+    this.input = new Float64Array(sizeOf(this.layers[0].inShape));
+    this.state = this.layers.map((layer) => {
+      const n = sizeOf(layer.outShape);
+      const params = layer.kind === 'avgpool' ? { w: 0, b: 0 } : { w: layer.weights.length, b: layer.bias.length };
+      return {
+        a: new Float64Array(n),
+        S: new Float64Array(n),
+        U: new Float64Array(n),
+        E: new Float64Array(n),
+        dW: new Float64Array(params.w),
+        db: new Float64Array(params.b),
+      };
+    });
+  }
+
+  get top(): AnnLayerState {
+    return this.state[this.state.length - 1];
+  }
+
+  /** Values feeding neuron layer l: the input for l = 0, else S of the layer below. */
+  inputOf(l: number): Float64Array {
+    return l === 0 ? this.input : this.state[l - 1].S;
+  }
+
+  /** Forward pass: a and S of every layer. Returns the predicted class (argmax of V^L). */
+  forward(input: ArrayLike<number>, alpha = 1): number {
+    if (input.length !== this.input.length) {
+      throw new InputError(`input: expected ${this.input.length} values, found ${input.length}`);
+    }
+    let maxAbs = 0;
+    for (let j = 0; j < input.length; j++) {
+      this.input[j] = input[j];
+      maxAbs = Math.max(maxAbs, Math.abs(input[j]));
+    }
+    this.guard(maxAbs, alpha);
+    const last = this.layers.length - 1;
+    for (let l = 0; l <= last; l++) {
+      const layer = this.layers[l];
+      const { a, S } = this.state[l];
+      layerForward(layer, this.inputOf(l), a);
+      if (l === last) break;
+      const relu = layer.activation === 'relu';
+      for (let i = 0; i < a.length; i++) S[i] = roundHalfAway(relu && a[i] < 0 ? 0 : a[i], layer.theta);
+    }
+    return argmax(this.top.a);
+  }
+
+  /** Backward pass after `forward`: top error, E of every layer, and increments added to dW, db. */
+  backward(target: number, alpha: number): void {
+    this.guard(this.guardedInput, alpha);
+    this.guardIncrements(this.examples + 1);
+    this.examples++;
+    const last = this.layers.length - 1;
+    const top = this.layers[last];
+    topErrorCompartment(this.top.a, top.theta, top.thetaBp, target, alpha, this.top.U);
+    for (let l = last; l >= 0; l--) {
+      const layer = this.layers[l];
+      const { a, U, E, dW, db } = this.state[l];
+      const gated = l < last && layer.activation === 'relu';
+      for (let i = 0; i < E.length; i++) E[i] = gated && !(a[i] > 0) ? 0 : roundHalfAway(U[i], layer.thetaBp);
+      layerIncrements(layer, E, this.inputOf(l), dW, db);
+      if (l > 0) layerBackward(layer, E, this.state[l - 1].U);
+    }
+  }
+
+  /** Forward and backward for one example; returns the predicted class. */
+  run(input: ArrayLike<number>, target: number, alpha: number): number {
+    const predicted = this.forward(input, alpha);
+    this.backward(target, alpha);
+    return predicted;
+  }
+
+  clearIncrements(): void {
+    for (const s of this.state) {
+      s.dW.fill(0);
+      s.db.fill(0);
+    }
+    this.examples = 0;
+  }
+
+  /** Re-compute the exact-range bounds only when the input magnitude or α grows. */
+  private guard(maxAbsInput: number, alpha: number): void {
+    if (maxAbsInput <= this.guardedInput && alpha <= this.guardedAlpha) return;
+    const input = Math.max(maxAbsInput, this.guardedInput);
+    const a = Math.max(alpha, this.guardedAlpha);
+    const bounds = assertExactRange(this.network, input, a, Math.max(1, this.examples));
+    this.maxIncrement = Math.max(...bounds.map((b) => b.increment));
+    this.guardedInput = input;
+    this.guardedAlpha = a;
+  }
+
+  /** Summed increments of `examples` examples must stay exact too. */
+  private guardIncrements(examples: number): void {
+    if (this.maxIncrement * examples > MAX_EXACT) assertExactRange(this.network, this.guardedInput, this.guardedAlpha, examples);
+  }
+}

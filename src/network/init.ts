@@ -1,0 +1,37 @@
+/** Seeded integer initialisation of a network's parameters (He-style, expressed on the Θ grid). */
+import { Rng } from '../random.js';
+import { roundHalfAwayReal } from './rounding.js';
+import { buildNetwork, paramCounts, type LayerParams } from './build.js';
+import type { Architecture } from './architecture.js';
+import type { Network } from './topology.js';
+
+export interface InitConstraints {
+  /** Seed of the generator (default 1). */
+  seed?: number;
+  /** Root mean square of the input values, so first-layer outputs have a few spikes (default 100, MNIST-like). */
+  inputRms?: number;
+  /** Typical |S| of a hidden neuron the weights aim for (default 4). */
+  targetActivation?: number;
+}
+
+/**
+ * Integer weights w = round(N(0,1) · Θ · √2 / √fanIn · scale), so the real weights w/Θ follow He
+ * initialisation rescaled for the integer activations; biases start at zero.
+ */
+export function initNetwork(arch: Architecture, constraints: InitConstraints = {}): Network {
+  const rng = new Rng(constraints.seed ?? 1);
+  const target = constraints.targetActivation ?? 4;
+  const shapes = buildNetwork(arch);
+  const params: (LayerParams | undefined)[] = arch.layers.map((layer, i) => {
+    const counts = paramCounts(layer, shapes.layers[i].inShape);
+    if (!counts || !('theta' in layer)) return undefined;
+    const fanIn = counts.weights / counts.bias;
+    const isFirst = shapes.layers.slice(0, i).every((l) => l.kind === 'flatten');
+    const scale = isFirst ? target / (constraints.inputRms ?? 100) : 1;
+    const std = (layer.theta * Math.SQRT2 * scale) / Math.sqrt(fanIn);
+    const weights = new Float64Array(counts.weights);
+    for (let k = 0; k < weights.length; k++) weights[k] = roundHalfAwayReal(rng.normal() * std);
+    return { weights, bias: new Float64Array(counts.bias) };
+  });
+  return buildNetwork(arch, params);
+}
