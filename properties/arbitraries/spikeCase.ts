@@ -27,7 +27,7 @@ export interface CaseConstraints {
 const layerRecipe = (maxTheta: number, kinds: readonly string[]) =>
   fc.record({
     kind: fc.constantFrom(...kinds),
-    flattenBefore: fc.boolean(),
+    flattenBefore: fc.nat({ max: 3 }).map((n) => n === 0),
     units: fc.integer({ min: 1, max: 5 }),
     channels: fc.integer({ min: 1, max: 3 }),
     kernel: fc.integer({ min: 1, max: 3 }),
@@ -48,13 +48,14 @@ export function spikeCaseArbitrary(constraints: CaseConstraints = {}): fc.Arbitr
   const maxTheta = constraints.maxTheta ?? 12;
   const maxInput = constraints.maxInput ?? 12;
   const overTheta = constraints.maxWeightOverTheta ?? 2;
-  const kinds = constraints.kinds ?? ['dense', 'conv2d', 'avgpool'];
+  // Spatial kinds come first so more networks keep convolutions and pooling before flattening.
+  const kinds = constraints.kinds ?? ['conv2d', 'avgpool', 'conv2d', 'dense'];
   return fc
     .record({
-      spatial: fc.boolean(),
+      spatial: fc.nat({ max: 3 }).map((n) => n > 0),
       c: fc.integer({ min: 1, max: 2 }),
-      h: fc.integer({ min: 1, max: 6 }),
-      w: fc.integer({ min: 1, max: 6 }),
+      h: fc.integer({ min: 1, max: 7 }),
+      w: fc.integer({ min: 1, max: 7 }),
       features: fc.integer({ min: 1, max: 8 }),
       hidden: fc.array(layerRecipe(maxTheta, kinds), { maxLength: constraints.maxHidden ?? 3 }),
       top: layerRecipe(maxTheta, ['dense']),
@@ -85,8 +86,10 @@ export function spikeCaseArbitrary(constraints: CaseConstraints = {}): fc.Arbitr
         const isTop = i === recipes.length - 1;
         let kind = isTop ? 'dense' : recipe.kind;
         const [, h, w] = shape;
-        if (kind === 'conv2d' && (!spatial || recipe.kernel > h + 2 * recipe.padding || recipe.kernel > w + 2 * recipe.padding)) kind = 'dense';
-        if (kind === 'avgpool' && (!spatial || recipe.size > h || recipe.size > w)) kind = 'dense';
+        if (!spatial) kind = 'dense';
+        // Shrink kernels and windows to fit the input rather than losing the layer kind.
+        const kernel = Math.min(recipe.kernel, h + 2 * recipe.padding, w + 2 * recipe.padding);
+        const size = Math.min(recipe.size, h, w);
         if (spatial && recipe.flattenBefore && kind === 'dense') {
           layers.push({ kind: 'flatten' });
           params.push(undefined);
@@ -96,9 +99,9 @@ export function spikeCaseArbitrary(constraints: CaseConstraints = {}): fc.Arbitr
         const activation = isTop ? 'linear' : recipe.relu ? 'relu' : 'linear';
         let arch: LayerArch;
         if (kind === 'conv2d') {
-          arch = { kind, channels: recipe.channels, kernel: recipe.kernel, stride: recipe.stride, padding: recipe.padding, activation, theta: recipe.theta, thetaBp: recipe.thetaBp };
+          arch = { kind, channels: recipe.channels, kernel, stride: recipe.stride, padding: recipe.padding, activation, theta: recipe.theta, thetaBp: recipe.thetaBp };
         } else if (kind === 'avgpool') {
-          arch = { kind, size: recipe.size, weight: recipe.poolWeight, activation: 'linear', theta: recipe.theta, thetaBp: recipe.thetaBp };
+          arch = { kind, size, weight: recipe.poolWeight, activation: 'linear', theta: recipe.theta, thetaBp: recipe.thetaBp };
         } else {
           arch = { kind: 'dense', units: isTop ? Math.max(1, recipe.units) : recipe.units, activation, theta: recipe.theta, thetaBp: recipe.thetaBp };
         }

@@ -25,3 +25,26 @@ export function formatLayerResults(network: Network, layers: readonly LayerResul
   });
   return lines.join('\n');
 }
+
+import type { SnnStats } from '../actors/simulation.js';
+
+const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(3));
+
+/** A table of per-layer, per-phase event statistics. */
+export function formatStats(stats: SnnStats): string {
+  const head = ['layer', 'phase', 'events', 'standard', 'residual', 'redundant', 'accumulations', 'rel. ops', 'best case', 'quiet at'];
+  const rows: string[][] = [];
+  for (const l of stats.layers) {
+    for (const phase of ['forward', 'backward'] as const) {
+      const p = l[phase];
+      rows.push([`${l.layer} ${l.kind}`, phase, p.events, p.standardEvents, p.residualEvents, p.redundant, p.accumulations, p.relativeOps, p.bestCaseRelativeOps, p.quietAt].map((v) => (typeof v === 'number' ? fmt(v) : v)));
+    }
+  }
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [
+    `${stats.examples} example(s), ${stats.inputEvents} input events, ${stats.deliveries} packet deliveries, virtual time ${stats.virtualTime}`,
+    line(head),
+    ...rows.map(line),
+  ].join('\n');
+}

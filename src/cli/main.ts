@@ -3,7 +3,10 @@
 import { Command } from 'commander';
 import { SpikegradError } from '../errors.js';
 import { registerAnn } from './annCommand.js';
+import { registerCheck } from './checkCommand.js';
 import { registerDemo } from './demoCommand.js';
+import { registerReplay } from './replayCommand.js';
+import { registerSimulate } from './simulateCommand.js';
 
 const program = new Command();
 program
@@ -12,6 +15,9 @@ program
   .version('0.1.0');
 
 registerAnn(program);
+registerCheck(program);
+registerSimulate(program);
+registerReplay(program);
 registerDemo(program);
 
 try {

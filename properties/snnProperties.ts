@@ -1,0 +1,146 @@
+/**
+ * The properties that tie the event-driven SNN to the integer ANN (SPEC §5). Each is a function of the
+ * number of runs, used by the bounded vitest run and by `npm run properties -- --runs N`. A failure
+ * is reported as a shrunk case in the case format with the `spikegrad check` line that reproduces it.
+ */
+import fc from 'fast-check';
+import { computeEventBound } from '../src/actors/eventBudget.js';
+import type { SpikePolicy } from '../src/actors/kernels/neuronLayer.js';
+import { replayEventLog } from '../src/actors/replay.js';
+import { logHeader, simulateBatch, simulateCase } from '../src/actors/simulateCase.js';
+import { runAnnBatch, runAnnCase } from '../src/equivalence/annResult.js';
+import { compareResults, describeMismatch } from '../src/equivalence/compare.js';
+import { EventBudgetError } from '../src/errors.js';
+import { caseToJson, type SpikeCase } from '../src/network/caseFile.js';
+import { decodeEventLog, EventLogWriter, LogKind } from '../src/streams/eventLog.js';
+import { parseOrders } from '../src/streams/orders/index.js';
+import { spikeCaseArbitrary } from './arbitraries/spikeCase.js';
+
+/** Small enough that the default test run stays fast; refusals under it are checked to be justified. */
+export const PROPERTY_BUDGET = 20_000;
+const RERUN_LIMIT = 400_000;
+
+export const ORDER_SPECS = ['fifo', 'reverse', 'shuffle', 'split', 'delay', 'split,delay', 'split,shuffle', 'reverse,split'];
+
+export interface RunChoice {
+  order: string;
+  policy: SpikePolicy;
+  seed: number;
+}
+
+export const runChoice: fc.Arbitrary<RunChoice> = fc.record({
+  order: fc.constantFrom(...ORDER_SPECS),
+  policy: fc.constantFrom<SpikePolicy>('single', 'burst'),
+  seed: fc.integer({ min: 0, max: 1_000_000 }),
+});
+
+export class PropertyFailure extends Error {}
+
+function fail(c: SpikeCase, run: RunChoice, why: string): never {
+  throw new PropertyFailure(
+    `${why}\nreproduce: save the case below as case.json and run\n  spikegrad check case.json --order ${run.order} --seed ${run.seed} --policy ${run.policy}\n` +
+      JSON.stringify(caseToJson(c)),
+  );
+}
+
+const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET) => ({ orders: parseOrders(run.order), seed: run.seed, policy: run.policy, eventBudget: budget });
+
+/** Statistics gathered by the properties (how many cases ran, were refused, re-checked). */
+export const tally = { ran: 0, refused: 0, refusalsRechecked: 0 };
+
+/** S, V, E, dW, db of the SNN equal the ANN's for every order and policy; budget refusals are justified. */
+export function snnEqualsAnn(): fc.IPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.property(spikeCaseArbitrary(), runChoice, (c, run) => {
+    const ann = runAnnCase(c);
+    const bound = computeEventBound(c.network, c.input, c.alpha);
+    let snn;
+    try {
+      snn = simulateCase(c, snnOptions(run));
+    } catch (e) {
+      if (!(e instanceof EventBudgetError)) throw e;
+      tally.refused++;
+      if (!(bound.total > PROPERTY_BUDGET)) fail(c, run, `refused by the budget although its bound ${bound.total} is within ${PROPERTY_BUDGET}`);
+      if (bound.total > RERUN_LIMIT) return;
+      // Justified only if the bound is a real bound: run it without the budget and compare.
+      tally.refusalsRechecked++;
+      snn = simulateCase(c, snnOptions(run, Infinity));
+    }
+    tally.ran++;
+    const mismatches = compareResults(ann.layers, snn.layers, 5);
+    if (mismatches.length > 0) fail(c, run, `SNN differs from the integer ANN: ${mismatches.map(describeMismatch).join('; ')}`);
+    snn.stats.layers.forEach((l, p) => {
+      const b = bound.layers[p];
+      if (l.forward.events > b.forward || l.backward.events > b.backward) {
+        fail(c, run, `layer ${l.layer} emitted ${l.forward.events}/${l.backward.events} events, over its bound ${b.forward}/${b.backward}`);
+      }
+    });
+  });
+}
+
+/** Event counts: ≥ |net| with the same parity; the classification layer never emits a forward spike. */
+export function eventCountsAreConsistent(): fc.IPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.property(spikeCaseArbitrary(), runChoice, (c, run) => {
+    fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
+    const { stats } = simulateCase(c, snnOptions(run));
+    const top = stats.layers[stats.layers.length - 1];
+    if (top.forward.events !== 0) fail(c, run, `the classification layer emitted ${top.forward.events} forward spikes`);
+    for (const l of stats.layers) {
+      for (const phase of [l.forward, l.backward]) {
+        if (phase.redundant < 0 || phase.redundant % 2 !== 0) fail(c, run, `layer ${l.layer}: ${phase.events} events vs net count ${phase.netCount}`);
+      }
+    }
+  });
+}
+
+/** Replaying the log gives the live result; no relu neuron's count ever goes below zero. */
+export function replayEqualsLiveRun(): fc.IPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.property(spikeCaseArbitrary(), runChoice, (c, run) => {
+    fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
+    const mem = EventLogWriter.inMemory(logHeader(c, run));
+    const live = simulateCase(c, { ...snnOptions(run), log: mem.writer });
+    const bytes = mem.bytes();
+    const log = decodeEventLog(bytes);
+    const replayed = replayEventLog(log);
+    const mismatches = compareResults(live.layers, replayed.layers, 5);
+    if (mismatches.length > 0) fail(c, run, `replay differs from the live run: ${mismatches.map(describeMismatch).join('; ')}`);
+    // Same case, order and seed: the same log, byte for byte.
+    const again = EventLogWriter.inMemory(logHeader(c, run));
+    simulateCase(c, { ...snnOptions(run), log: again.writer });
+    if (Buffer.compare(Buffer.from(bytes), Buffer.from(again.bytes())) !== 0) fail(c, run, 'two runs with the same seed wrote different logs');
+    const relu = new Map<number, Float64Array>();
+    c.network.layers.forEach((layer, i) => {
+      if (layer.kind !== 'flatten' && layer.activation === 'relu' && i < c.network.layers.length - 1) relu.set(i, new Float64Array(layer.outShape[0] * layer.outShape[1] * layer.outShape[2]));
+    });
+    const r = log.records;
+    for (let k = 0; k < r.count; k++) {
+      if (r.kind[k] !== LogKind.Spike && r.kind[k] !== LogKind.ResidualSpike) continue;
+      const S = relu.get(r.layer[k]);
+      if (S && (S[r.neuron[k]] += r.value[k]) < 0) fail(c, run, `relu neuron ${r.neuron[k]} of layer ${r.layer[k]} went below zero at record ${k}`);
+    }
+  });
+}
+
+/** A mini-batch through one SNN: summed increments equal the ANN's sums. */
+export function batchIncrementsEqual(): fc.IPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
+  return fc.property(spikeCaseArbitrary(), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }), runChoice, (c, seeds, run) => {
+    const classes = c.network.layers[c.network.layers.length - 1].outShape[0];
+    const samples = seeds.map((s, k) => ({ input: c.input.map((x, j) => (k === 0 ? x : ((x * (s % 5)) + j) % 13)), target: Math.abs(s) % classes }));
+    fc.pre(samples.every((s) => computeEventBound(c.network, s.input, c.alpha).total <= PROPERTY_BUDGET));
+    const ann = runAnnBatch(c.network, samples, c.alpha);
+    const snn = simulateBatch(c.network, samples, c.alpha, snnOptions(run));
+    const mismatches = compareResults(ann.increments, snn.increments, 5);
+    if (mismatches.length > 0) fail(c, run, `batch of ${samples.length}: summed increments differ: ${mismatches.map(describeMismatch).join('; ')}`);
+    if (ann.predictions.join() !== snn.predictions.join()) fail(c, run, 'predictions differ');
+  });
+}
+
+export const PROPERTIES = { snnEqualsAnn, eventCountsAreConsistent, replayEqualsLiveRun, batchIncrementsEqual };
+
+/** Run a property; on failure throw the shrunk counterexample's own message (the case JSON). */
+export function checkProperty<Ts>(property: fc.IPropertyWithHooks<Ts>, numRuns: number, seed?: number): void {
+  const details = fc.check(property, { numRuns, seed, endOnFailure: false });
+  if (!details.failed) return;
+  const cause = details.errorInstance;
+  const message = cause instanceof PropertyFailure ? cause.message : `${String(cause)}\ncounterexample: ${JSON.stringify((details.counterexample as unknown[] | null)?.map((v: unknown) => (v && typeof v === 'object' && 'network' in v ? caseToJson(v as SpikeCase) : v)))}`;
+  throw new Error(`property failed after ${details.numRuns} runs (seed ${details.seed}, path "${details.counterexamplePath}", ${details.numShrinks} shrinks):\n${message}`);
+}

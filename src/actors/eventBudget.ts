@@ -1,0 +1,82 @@
+/**
+ * The complexity bound of SPEC §8: before a run, bound the spike events each layer can emit, and refuse
+ * a case over the budget. Per neuron: N_i ≤ ⌊(|b_i| + Σ_j |w_ij|·N_j) / Θ⌋ + 2 (each standard spike
+ * lowers |V| by Θ; the residual phase adds at most one sub-Θ spike and one tie spike), with N_0 = |x|;
+ * downwards from |U^L| ≤ α·Θbp the same recursion with Θbp.
+ */
+import { EventBudgetError } from '../errors.js';
+import { layerBackward, layerForward } from '../equivalence/kernels/index.js';
+import { roundHalfAwayReal } from '../network/rounding.js';
+import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
+
+export const DEFAULT_EVENT_BUDGET = 2e9;
+
+export interface LayerEventBound {
+  /** Index into network.layers. */
+  layer: number;
+  forward: number;
+  backward: number;
+}
+
+export interface EventBound {
+  /** Input events (one per non-zero input value). */
+  input: number;
+  layers: LayerEventBound[];
+  total: number;
+  /** Per-neuron bounds, per neuron layer (for run-time checks). */
+  forwardPerNeuron: Float64Array[];
+  backwardPerNeuron: Float64Array[];
+}
+
+function absLayer(layer: NeuronLayer): NeuronLayer {
+  if (layer.kind === 'avgpool') return { ...layer, weight: Math.abs(layer.weight) };
+  return { ...layer, weights: layer.weights.map(Math.abs), bias: layer.bias.map(Math.abs) };
+}
+
+const sum = (v: Float64Array): number => v.reduce((a, b) => a + b, 0);
+
+export function computeEventBound(network: Network, input: ArrayLike<number>, alpha: number): EventBound {
+  const indices = neuronLayerIndices(network);
+  const layers = indices.map((i) => absLayer(network.layers[i] as NeuronLayer));
+  const L = layers.length - 1;
+  const forward: Float64Array[] = [];
+  let N = Float64Array.from(input, Math.abs);
+  for (let l = 0; l <= L; l++) {
+    const drive = new Float64Array(sizeOf(layers[l].outShape));
+    layerForward(layers[l], N, drive);
+    const theta = layers[l].theta;
+    N = l === L ? new Float64Array(drive.length) : drive.map((d) => Math.floor(d / theta) + 2);
+    forward.push(N);
+  }
+  const backward: Float64Array[] = new Array(L + 1);
+  const top = layers[L];
+  let drive = new Float64Array(sizeOf(top.outShape)).fill(roundHalfAwayReal(alpha * top.thetaBp));
+  for (let l = L; l >= 0; l--) {
+    const thetaBp = layers[l].thetaBp;
+    backward[l] = drive.map((d) => Math.floor(d / thetaBp) + 2);
+    if (l > 0) {
+      drive = new Float64Array(sizeOf(layers[l].inShape));
+      layerBackward(layers[l], backward[l], drive);
+    }
+  }
+  let inputEvents = 0;
+  for (let j = 0; j < input.length; j++) if (input[j] !== 0) inputEvents++;
+  const perLayer = indices.map((layer, l) => ({ layer, forward: sum(forward[l]), backward: sum(backward[l]) }));
+  const total = inputEvents + perLayer.reduce((t, b) => t + b.forward + b.backward, 0);
+  return { input: inputEvents, layers: perLayer, total, forwardPerNeuron: forward, backwardPerNeuron: backward };
+}
+
+/** Refuse a case whose event bound exceeds the budget, naming the layer that contributes most. */
+export function assertEventBudget(network: Network, input: ArrayLike<number>, alpha: number, budget = DEFAULT_EVENT_BUDGET): EventBound {
+  const bound = computeEventBound(network, input, alpha);
+  if (bound.total > budget) {
+    const worst = bound.layers.reduce((a, b) => (Math.max(b.forward, b.backward) > Math.max(a.forward, a.backward) ? b : a));
+    const phase = worst.forward >= worst.backward ? 'forward' : 'backward';
+    throw new EventBudgetError(
+      `the event bound ${bound.total.toExponential(3)} exceeds the budget ${budget.toExponential(3)}; ` +
+        `layer ${worst.layer} (${network.layers[worst.layer].kind}) alone may emit ${Math.max(worst.forward, worst.backward).toExponential(3)} ${phase} events. ` +
+        `Raise the thresholds, lower the weights or α, or raise --budget`,
+    );
+  }
+  return bound;
+}

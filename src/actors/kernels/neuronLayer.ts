@@ -1,0 +1,210 @@
+/**
+ * The neuron rule of SpikeGrad (SPEC §3–§4) for the neurons [lo, hi) of one layer, on typed arrays.
+ * It integrates packets, fires through the standard and residual functions, runs the error compartment
+ * and accumulates weight increments. It knows nothing of actors, streams or workers: spikes leave
+ * through a SpikeSink, and whoever calls it decides when each phase runs.
+ */
+import { biasIndex, fanIn, fanOut, weightsOf, type Synapses } from '../../network/connectivity.js';
+import { sizeOf, type NeuronLayer } from '../../network/topology.js';
+import type { Packet, SpikeSink } from '../../streams/packet.js';
+import { residualSpike, standardSpike } from './spikeFunctions.js';
+
+/** `single`: one evaluation of the standard function per incoming event (the paper); `burst`: fire until quiet. */
+export type SpikePolicy = 'single' | 'burst';
+
+export interface NeuronLayerOptions {
+  policy: SpikePolicy;
+  /** The classification layer integrates but never emits forward spikes. */
+  isTop: boolean;
+  /** The layer above (whose error spikes this layer receives), or null for the top layer. */
+  upper: NeuronLayer | null;
+  /** Owned neurons [lo, hi) (default: the whole layer). */
+  lo?: number;
+  hi?: number;
+}
+
+export class NeuronLayerKernel {
+  readonly lo: number;
+  readonly hi: number;
+  /** Forward compartment, accumulated output, backward compartment, accumulated error (= transmitted E). */
+  readonly V: Float64Array;
+  readonly S: Float64Array;
+  readonly U: Float64Array;
+  readonly Z: Float64Array;
+  readonly fPrime: Uint8Array;
+  /** Increments of the weights and biases, summed over this kernel's neurons and examples. */
+  readonly dW: Float64Array;
+  readonly db: Float64Array;
+  /** Synaptic accumulations performed (forward: into V here; backward: by this layer's error spikes). */
+  accumulations = 0;
+
+  private readonly theta: number;
+  private readonly thetaBp: number;
+  private readonly relu: boolean;
+  private readonly burst: boolean;
+  private readonly isTop: boolean;
+  private readonly weights: Float64Array;
+  private readonly hasParams: boolean;
+  /** Rows by input j: targets among our neurons. */
+  readonly inbound: Synapses;
+  /** Rows by our neuron (global index): its inputs, for increments. */
+  readonly ownFanIn: Synapses;
+  /** Rows by upper neuron k: our neurons it feeds back into, and the upper weights. */
+  private readonly errorInbound: Synapses | null;
+  private readonly upperWeights: Float64Array | null;
+  /** Values feeding this layer (input or S below), needed for increments. */
+  private lowerS: Float64Array = new Float64Array(0);
+
+  constructor(
+    readonly layer: NeuronLayer,
+    options: NeuronLayerOptions,
+  ) {
+    const size = sizeOf(layer.outShape);
+    this.lo = options.lo ?? 0;
+    this.hi = options.hi ?? size;
+    const n = this.hi - this.lo;
+    this.V = new Float64Array(n);
+    this.S = new Float64Array(n);
+    this.U = new Float64Array(n);
+    this.Z = new Float64Array(n);
+    this.fPrime = new Uint8Array(n);
+    this.theta = layer.theta;
+    this.thetaBp = layer.thetaBp;
+    this.relu = layer.activation === 'relu' && !options.isTop;
+    this.burst = options.policy === 'burst';
+    this.isTop = options.isTop;
+    this.weights = weightsOf(layer);
+    this.hasParams = layer.kind !== 'avgpool';
+    this.dW = new Float64Array(this.hasParams ? this.weights.length : 0);
+    this.db = new Float64Array(layer.kind === 'avgpool' ? 0 : layer.bias.length);
+    this.inbound = fanOut(layer, this.lo, this.hi);
+    this.ownFanIn = fanIn(layer);
+    this.errorInbound = options.upper ? fanIn(options.upper, this.lo, this.hi) : null;
+    this.upperWeights = options.upper ? weightsOf(options.upper) : null;
+  }
+
+  /** Start of an example: V = b (the bias enters once, as the initial potential), S = U = Z = 0. */
+  resetForward(): void {
+    for (let i = 0; i < this.V.length; i++) {
+      const b = biasIndex(this.layer, this.lo + i);
+      this.V[i] = b < 0 ? 0 : (this.layer as { bias: Float64Array }).bias[b];
+    }
+    this.S.fill(0);
+    this.U.fill(0);
+    this.Z.fill(0);
+    this.fPrime.fill(0);
+  }
+
+  clearIncrements(): void {
+    this.dW.fill(0);
+    this.db.fill(0);
+  }
+
+  /** Forward standard phase: add w·value for every event and let the receivers fire. */
+  integrateForward(p: Packet, out: SpikeSink): void {
+    const { start, other, param } = this.inbound;
+    const w = this.weights, V = this.V;
+    for (let e = 0; e < p.length; e++) {
+      const j = p.index[e];
+      const x = p.value[e];
+      const end = start[j + 1];
+      this.accumulations += end - start[j];
+      for (let k = start[j]; k < end; k++) {
+        const i = other[k];
+        V[i] += x * w[param[k]];
+        if (!this.isTop) this.fireForward(i, out);
+      }
+    }
+  }
+
+  private fireForward(i: number, out: SpikeSink): void {
+    const V = this.V, S = this.S, theta = this.theta;
+    do {
+      const s = standardSpike(V[i], theta, S[i], this.relu);
+      if (s === 0) return;
+      V[i] -= s * theta;
+      S[i] += s;
+      out.push(this.lo + i, s);
+    } while (this.burst);
+  }
+
+  /** Forward residual phase: fire each neuron through the residual function until it returns 0. */
+  residualForward(out: SpikeSink): void {
+    if (this.isTop) return;
+    const V = this.V, S = this.S, theta = this.theta;
+    for (let i = 0; i < V.length; i++) {
+      for (let s = residualSpike(V[i], theta, S[i], this.relu); s !== 0; s = residualSpike(V[i], theta, S[i], this.relu)) {
+        V[i] -= s * theta;
+        S[i] += s;
+        out.push(this.lo + i, s);
+      }
+    }
+  }
+
+  /** After the forward pass: surrogate derivatives f' from final states, and the values below for increments. */
+  startBackward(lowerS: Float64Array): void {
+    this.lowerS = lowerS;
+    for (let i = 0; i < this.V.length; i++) {
+      // relu: f' = 1 when the total integrated input a = V + Θ·S is positive.
+      this.fPrime[i] = !this.relu || this.V[i] + this.theta * this.S[i] > 0 ? 1 : 0;
+    }
+  }
+
+  /** The classification layer's error compartment starts at U^L; it then fires like any error neuron. */
+  startTopError(U0: ArrayLike<number>, out: SpikeSink): void {
+    for (let i = 0; i < this.U.length; i++) {
+      this.U[i] = U0[this.lo + i];
+      this.fireError(i, out);
+    }
+  }
+
+  /** Backward standard phase: error spikes δ from neuron k above add w_kj·δ to U_j. */
+  integrateBackward(p: Packet, out: SpikeSink): void {
+    const { start, other, param } = this.errorInbound!;
+    const w = this.upperWeights!, U = this.U;
+    for (let e = 0; e < p.length; e++) {
+      const k = p.index[e];
+      const delta = p.value[e];
+      for (let r = start[k]; r < start[k + 1]; r++) {
+        const j = other[r];
+        U[j] += w[param[r]] * delta;
+        if (this.fPrime[j] === 1) this.fireError(j, out);
+      }
+    }
+  }
+
+  private fireError(i: number, out: SpikeSink): void {
+    if (this.fPrime[i] === 0) return;
+    const U = this.U, Z = this.Z, thetaBp = this.thetaBp;
+    do {
+      const z = standardSpike(U[i], thetaBp, Z[i], false);
+      if (z === 0) return;
+      this.emitError(i, z, out);
+    } while (this.burst);
+  }
+
+  /** Backward residual phase (top-down, once everything above is quiet). */
+  residualBackward(out: SpikeSink): void {
+    const U = this.U, Z = this.Z, thetaBp = this.thetaBp;
+    for (let i = 0; i < U.length; i++) {
+      if (this.fPrime[i] === 0) continue;
+      for (let z = residualSpike(U[i], thetaBp, Z[i], false); z !== 0; z = residualSpike(U[i], thetaBp, Z[i], false)) {
+        this.emitError(i, z, out);
+      }
+    }
+  }
+
+  /** U −= z·Θbp, Z += z, send δ = z down, and add −δ·S_j to Δw_ij for every input j, −δ to Δb_i. */
+  private emitError(i: number, z: number, out: SpikeSink): void {
+    this.U[i] -= z * this.thetaBp;
+    this.Z[i] += z;
+    const g = this.lo + i;
+    out.push(g, z);
+    const { start, other, param } = this.ownFanIn;
+    this.accumulations += start[g + 1] - start[g];
+    if (!this.hasParams) return;
+    const dW = this.dW, x = this.lowerS;
+    for (let r = start[g]; r < start[g + 1]; r++) dW[param[r]] -= z * x[other[r]];
+    this.db[biasIndex(this.layer, g)] -= z;
+  }
+}

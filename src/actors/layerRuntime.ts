@@ -1,0 +1,170 @@
+/**
+ * One layer's ports: binds the pure kernel to its channels on the bus, counts events for the
+ * quiescence detection (end-of-phase markers carry the number of events sent), checks the run-time
+ * event bound, writes the event log and keeps the per-phase statistics.
+ */
+import { QuiescenceError } from '../errors.js';
+import type { SpikeBus } from '../streams/bus.js';
+import type { Envelope } from '../streams/envelope.js';
+import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js';
+import { PacketWriter, type Packet } from '../streams/packet.js';
+import type { NeuronLayerKernel } from './kernels/neuronLayer.js';
+import type { Direction, LayerPorts } from './layerMachine.js';
+
+export interface PhaseStats {
+  /** Spikes emitted in the standard part of the phase. */
+  standardEvents: number;
+  /** Spikes emitted by the residual function. */
+  residualEvents: number;
+  /** Synaptic accumulations (forward: into this layer; backward: by this layer's error spikes). */
+  accumulations: number;
+  /** Virtual time at which the layer finished the phase (latest example). */
+  quietAt: number;
+}
+
+export const emptyPhaseStats = (): PhaseStats => ({ standardEvents: 0, residualEvents: 0, accumulations: 0, quietAt: 0 });
+
+export interface LayerWiring {
+  /** Position among the neuron layers (0 = first). */
+  position: number;
+  /** Index into network.layers (used in messages and the log). */
+  layerIndex: number;
+  name: string;
+  kernel: NeuronLayerKernel;
+  bus: SpikeBus;
+  input: Record<Direction, number | null>;
+  output: Record<Direction, number | null>;
+  log: EventLogWriter | null;
+  /** Values feeding the layer, for its increments (the input, or S of the layer below). */
+  lowerValues: () => Float64Array;
+  /** The classification layer's initial error compartment; null for other layers. */
+  topError: (() => Float64Array) | null;
+  onQuiet: (position: number, direction: Direction) => void;
+}
+
+const PHASE_NAMES: Record<Direction, string> = { forward: 'forward', backward: 'backward' };
+
+export class LayerRuntime implements LayerPorts {
+  readonly stats: Record<Direction, PhaseStats> = { forward: emptyPhaseStats(), backward: emptyPhaseStats() };
+  /** The first fault seen; the coordinator stops the run on it. */
+  fault: Error | null = null;
+  /** Per-example maxima from the event bound. */
+  bound: Record<Direction, number> = { forward: Infinity, backward: Infinity };
+  state = 'idle';
+
+  private readonly received: Record<Direction, number> = { forward: 0, backward: 0 };
+  private readonly expected: Record<Direction, number> = { forward: -1, backward: -1 };
+  private readonly emitted: Record<Direction, number> = { forward: 0, backward: 0 };
+  private readonly writers: Record<Direction, PacketWriter>;
+  private logKind = LogKind.Spike;
+  private accumulationsAtBegin = 0;
+  private residualFrom = 0;
+
+  constructor(private readonly w: LayerWiring) {
+    const make = (direction: Direction) =>
+      new PacketWriter(w.bus.pool, (p) => this.send(direction, p));
+    this.writers = { forward: make('forward'), backward: make('backward') };
+  }
+
+  private send(direction: Direction, p: Packet): void {
+    this.emitted[direction] += p.length;
+    if (this.emitted[direction] > this.bound[direction]) {
+      this.fail(`emitted ${this.emitted[direction]} events, more than its bound of ${this.bound[direction]}: the ${PHASE_NAMES[direction]} phase does not become quiet`, direction);
+    }
+    const log = this.w.log;
+    if (log) for (let k = 0; k < p.length; k++) log.record(this.logKind, this.w.layerIndex, p.index[k], p.value[k], this.w.bus.clock);
+    const channel = this.w.output[direction];
+    if (channel === null) this.w.bus.pool.release(p);
+    else this.w.bus.sendPacket(channel, p);
+  }
+
+  private fail(message: string, direction: Direction): void {
+    this.fault ??= new QuiescenceError(`layer ${this.w.layerIndex} (${this.w.name}), ${direction} phase: ${message}`);
+  }
+
+  private mark(mark: PhaseMark): void {
+    this.w.log?.record(LogKind.Phase, this.w.layerIndex, mark, 0, this.w.bus.clock);
+  }
+
+  begin(direction: Direction): void {
+    this.received[direction] = 0;
+    this.expected[direction] = this.w.input[direction] === null ? 0 : -1;
+    this.emitted[direction] = 0;
+    this.accumulationsAtBegin = this.w.kernel.accumulations;
+    const writer = this.writers[direction];
+    writer.written = 0;
+    if (direction === 'forward') {
+      this.mark(PhaseMark.ForwardStart);
+      this.logKind = LogKind.Spike;
+      this.w.kernel.resetForward();
+    } else {
+      this.mark(PhaseMark.BackwardStart);
+      this.logKind = LogKind.ErrorSpike;
+      this.w.kernel.startBackward(this.w.lowerValues());
+      if (this.w.topError) {
+        this.w.kernel.startTopError(this.w.topError(), writer);
+        writer.flush();
+      }
+    }
+  }
+
+  integrate(direction: Direction, e: Envelope): void {
+    const p = e.packet!;
+    this.received[direction] += p.length;
+    if (this.expected[direction] >= 0 && this.received[direction] > this.expected[direction]) {
+      this.fail(`received ${this.received[direction]} events but the end-of-phase marker announced ${this.expected[direction]}`, direction);
+      return;
+    }
+    const writer = this.writers[direction];
+    if (direction === 'forward') this.w.kernel.integrateForward(p, writer);
+    else this.w.kernel.integrateBackward(p, writer);
+    // Flush per delivery so no packet straddles two phases.
+    writer.flush();
+  }
+
+  expectEnd(direction: Direction, count: number): void {
+    if (this.received[direction] > count) this.fail(`received ${this.received[direction]} events but the end-of-phase marker announced ${count}`, direction);
+    this.expected[direction] = count;
+  }
+
+  inputComplete(direction: Direction): boolean {
+    return this.expected[direction] >= 0 && this.received[direction] === this.expected[direction];
+  }
+
+  residual(direction: Direction): void {
+    const writer = this.writers[direction];
+    this.residualFrom = writer.written;
+    this.mark(direction === 'forward' ? PhaseMark.ForwardResidual : PhaseMark.BackwardResidual);
+    this.logKind = direction === 'forward' ? LogKind.ResidualSpike : LogKind.ResidualErrorSpike;
+    if (direction === 'forward') this.w.kernel.residualForward(writer);
+    else this.w.kernel.residualBackward(writer);
+    writer.flush();
+  }
+
+  end(direction: Direction): void {
+    const writer = this.writers[direction];
+    const s = this.stats[direction];
+    s.standardEvents += this.residualFrom;
+    s.residualEvents += writer.written - this.residualFrom;
+    s.accumulations += this.w.kernel.accumulations - this.accumulationsAtBegin;
+    s.quietAt = this.w.bus.clock;
+    const channel = this.w.output[direction];
+    if (channel !== null) this.w.bus.sendMarker(channel, writer.written);
+    this.mark(direction === 'forward' ? PhaseMark.ForwardQuiet : PhaseMark.BackwardQuiet);
+    this.w.onQuiet(this.w.position, direction);
+  }
+
+  unexpected(state: string, envelope: Envelope | null): void {
+    const what = envelope ? `a packet of ${envelope.packet!.length} events` : 'an end-of-phase marker';
+    this.fault ??= new QuiescenceError(`layer ${this.w.layerIndex} (${this.w.name}): ${what} arrived in state "${state}", after its phase had ended`);
+  }
+
+  /** Why this layer is not done, for the error raised when the bus runs dry. */
+  diagnose(direction: Direction): string {
+    const expected = this.expected[direction];
+    const received = this.received[direction];
+    const where = `layer ${this.w.layerIndex} (${this.w.name}), ${direction} standard phase`;
+    if (expected < 0) return `${where}: nothing in flight and no end-of-phase marker received (${received} events received); the marker was lost`;
+    return `${where}: received ${received} of the ${expected} events announced by the end-of-phase marker; ${expected - received} events were lost`;
+  }
+}

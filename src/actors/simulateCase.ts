@@ -1,0 +1,65 @@
+/** Run one case (or a mini-batch) through the spiking network and report it in the `ann` shape. */
+import type { LayerResult } from '../equivalence/annResult.js';
+import { withIncrements } from '../equivalence/compare.js';
+import { caseToJson, type SpikeCase } from '../network/caseFile.js';
+import type { Network } from '../network/topology.js';
+import type { EventLogWriter } from '../streams/eventLog.js';
+import { SpikingNetwork, type SnnOptions, type SnnStats } from './simulation.js';
+
+export interface SnnCaseResult {
+  layers: LayerResult[];
+  predicted: number;
+  stats: SnnStats;
+}
+
+/** Options that describe a run, written into the event log header so a replay knows what it replays. */
+export interface RunDescription {
+  order: string;
+  seed: number;
+  policy: string;
+}
+
+export function logHeader(c: SpikeCase, run: RunDescription): Record<string, unknown> {
+  return { format: 'spikegrad-log/1', case: caseToJson(c), ...run };
+}
+
+export function simulateCase(c: SpikeCase, options: SnnOptions = {}): SnnCaseResult {
+  const snn = new SpikingNetwork(c.network, options);
+  try {
+    const r = snn.runExample(c.input, c.target, c.alpha);
+    return { layers: withIncrements(r.layers, snn.increments()), predicted: r.predicted, stats: snn.stats() };
+  } finally {
+    snn.dispose();
+  }
+}
+
+export interface SnnBatchResult {
+  predictions: number[];
+  /** Per example: S / V and E. */
+  examples: LayerResult[][];
+  /** Increments summed over the batch. */
+  increments: LayerResult[];
+  stats: SnnStats;
+}
+
+/** A mini-batch with frozen weights through one spiking network; increments summed (SPEC §6). */
+export function simulateBatch(
+  network: Network,
+  samples: readonly { input: ArrayLike<number>; target: number }[],
+  alpha: number,
+  options: SnnOptions & { log?: EventLogWriter | null } = {},
+): SnnBatchResult {
+  const snn = new SpikingNetwork(network, options);
+  try {
+    const examples: LayerResult[][] = [];
+    const predictions: number[] = [];
+    for (const s of samples) {
+      const r = snn.runExample(s.input, s.target, alpha);
+      examples.push(r.layers);
+      predictions.push(r.predicted);
+    }
+    return { predictions, examples, increments: snn.increments(), stats: snn.stats() };
+  } finally {
+    snn.dispose();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The event-driven spiking network: one XState actor per neuron layer, spike packets on the bus, and
+ * a coordinator that injects the input, computes the top error when the forward pass is quiet, starts
+ * the backward pass, and reports results in the `spikegrad ann` shape.
+ */
+import { createActor, type Actor } from 'xstate';
+import { QuiescenceError } from '../errors.js';
+import type { LayerResult } from '../equivalence/annResult.js';
+import { argmax, topErrorCompartment } from '../equivalence/topError.js';
+import { rowLength } from '../network/connectivity.js';
+import { connectionCount, neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
+import { SpikeBus } from '../streams/bus.js';
+import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js';
+import { fifo, type Order } from '../streams/orders/index.js';
+import { PacketWriter } from '../streams/packet.js';
+import { assertEventBudget, DEFAULT_EVENT_BUDGET, type EventBound } from './eventBudget.js';
+import { NeuronLayerKernel, type SpikePolicy } from './kernels/neuronLayer.js';
+import { layerMachine, type Direction } from './layerMachine.js';
+import { LayerRuntime, type PhaseStats } from './layerRuntime.js';
+
+export interface SnnOptions {
+  /** Delivery orders applied on every channel, left to right (default fifo). */
+  orders?: Order[];
+  /** Seed of the orders' randomness. */
+  seed?: number;
+  policy?: SpikePolicy;
+  /** Refuse examples whose event bound exceeds this (default 2e9). */
+  eventBudget?: number;
+  log?: EventLogWriter | null;
+  packetCapacity?: number;
+}
+
+export interface PhaseReport extends PhaseStats {
+  events: number;
+  /** Σ|S| (forward) or Σ|E| (backward): the events an ideal order needs. */
+  netCount: number;
+  /** events − netCount. */
+  redundant: number;
+  /** The ANN's multiply-accumulates for this layer. */
+  macs: number;
+  /** accumulations / macs (SPEC §8). */
+  relativeOps: number;
+  /** The same for the integer ANN's best case of |S| (or |E|) spikes per neuron. */
+  bestCaseRelativeOps: number;
+}
+
+export interface LayerReport {
+  layer: number;
+  kind: NeuronLayer['kind'];
+  forward: PhaseReport;
+  backward: PhaseReport;
+}
+
+export interface SnnStats {
+  examples: number;
+  inputEvents: number;
+  deliveries: number;
+  virtualTime: number;
+  layers: LayerReport[];
+}
+
+export interface SnnExampleResult {
+  /** Per entry of `layers`: S (hidden) or V (top), and E. */
+  layers: LayerResult[];
+  predicted: number;
+}
+
+export class SpikingNetwork {
+  readonly bus: SpikeBus;
+  readonly kernels: NeuronLayerKernel[];
+  private readonly layers: NeuronLayer[];
+  private readonly layerIndex: number[];
+  private readonly runtimes: LayerRuntime[];
+  private readonly actors: Actor<typeof layerMachine>[];
+  private readonly inputChannel: number;
+  private readonly budget: number;
+  private readonly log: EventLogWriter | null;
+  private input: Float64Array = new Float64Array(0);
+  private topU: Float64Array = new Float64Array(0);
+  private alpha = 1;
+  private target = 0;
+  private examples = 0;
+  private inputEvents = 0;
+  private readonly netCounts: { forward: number; backward: number; bestForward: number; bestBackward: number }[];
+
+  constructor(
+    readonly network: Network,
+    options: SnnOptions = {},
+  ) {
+    this.budget = options.eventBudget ?? DEFAULT_EVENT_BUDGET;
+    this.log = options.log ?? null;
+    this.bus = new SpikeBus({ orders: options.orders ?? [fifo()], seed: options.seed ?? 1, packetCapacity: options.packetCapacity });
+    this.layerIndex = neuronLayerIndices(network);
+    this.layers = this.layerIndex.map((i) => network.layers[i] as NeuronLayer);
+    const L = this.layers.length - 1;
+    this.kernels = this.layers.map(
+      (layer, l) => new NeuronLayerKernel(layer, { policy: options.policy ?? 'single', isTop: l === L, upper: l < L ? this.layers[l + 1] : null }),
+    );
+    // Channel f[l] carries forward spikes into layer l (f[0] from the input); b[l] error spikes into l.
+    const forwardIn = this.layers.map(() => this.bus.openChannel());
+    const backwardIn = this.layers.map((_, l) => (l < L ? this.bus.openChannel() : null));
+    this.inputChannel = forwardIn[0];
+    this.netCounts = this.layers.map(() => ({ forward: 0, backward: 0, bestForward: 0, bestBackward: 0 }));
+    this.runtimes = this.layers.map(
+      (layer, l) =>
+        new LayerRuntime({
+          position: l,
+          layerIndex: this.layerIndex[l],
+          name: layer.kind,
+          kernel: this.kernels[l],
+          bus: this.bus,
+          input: { forward: forwardIn[l], backward: l < L ? backwardIn[l] : null },
+          output: { forward: l < L ? forwardIn[l + 1] : null, backward: l > 0 ? backwardIn[l - 1] : null },
+          log: this.log,
+          lowerValues: () => (l === 0 ? this.input : this.kernels[l - 1].S),
+          topError: l === L ? () => this.topU : null,
+          onQuiet: (position, direction) => this.onQuiet(position, direction),
+        }),
+    );
+    this.actors = this.runtimes.map((ports) => createActor(layerMachine, { input: { ports } }));
+    this.actors.forEach((actor, l) => {
+      actor.subscribe({ next: (snap) => (this.runtimes[l].state = String(snap.value)), error: (err) => (this.runtimes[l].fault ??= err as Error) });
+      actor.start();
+    });
+    const deliver = (l: number) => (e: import('../streams/envelope.js').Envelope) => {
+      if (e.packet) this.actors[l].send({ type: 'PACKET', envelope: e });
+      else this.actors[l].send({ type: 'END', count: e.count });
+    };
+    this.layers.forEach((_, l) => {
+      this.bus.deliveries$(forwardIn[l]).subscribe(deliver(l));
+      const b = backwardIn[l];
+      if (b !== null) this.bus.deliveries$(b).subscribe(deliver(l));
+    });
+  }
+
+  private onQuiet(position: number, direction: Direction): void {
+    const L = this.layers.length - 1;
+    if (direction !== 'forward' || position !== L) return;
+    // The forward pass is quiet everywhere (the top's input is complete only after every layer below).
+    const top = this.layers[L];
+    this.topU = topErrorCompartment(this.kernels[L].V, top.theta, top.thetaBp, this.target, this.alpha, new Float64Array(sizeOf(top.outShape)));
+    if (this.log) this.topU.forEach((u, i) => this.log!.record(LogKind.TopError, this.layerIndex[L], i, u, this.bus.clock));
+    for (const actor of this.actors) actor.send({ type: 'BACKWARD' });
+  }
+
+  /** The event bound of an example (throws EventBudgetError over the budget). */
+  checkBudget(input: ArrayLike<number>, alpha: number): EventBound {
+    return assertEventBudget(this.network, input, alpha, this.budget);
+  }
+
+  /** One example, forward and backward; increments add up until `clearIncrements()`. */
+  runExample(input: ArrayLike<number>, target: number, alpha: number): SnnExampleResult {
+    const bound = this.checkBudget(input, alpha);
+    this.input = Float64Array.from(input);
+    this.alpha = alpha;
+    this.target = target;
+    this.runtimes.forEach((r, l) => {
+      r.bound = { forward: bound.layers[l].forward, backward: bound.layers[l].backward };
+    });
+    this.log?.record(LogKind.Phase, 0, PhaseMark.ExampleStart, target, this.bus.clock);
+    for (const actor of this.actors) actor.send({ type: 'START' });
+    const writer = new PacketWriter(this.bus.pool, (p) => this.bus.sendPacket(this.inputChannel, p));
+    for (let j = 0; j < this.input.length; j++) {
+      const x = this.input[j];
+      if (x === 0) continue;
+      this.log?.record(LogKind.Input, 0, j, x, this.bus.clock);
+      writer.push(j, x);
+    }
+    writer.flush();
+    this.bus.sendMarker(this.inputChannel, writer.written);
+    this.inputEvents += writer.written;
+    const maxDeliveries = bound.total + 4 * this.layers.length + 16;
+    const quiet = this.bus.run(maxDeliveries, () => this.runtimes.some((r) => r.fault !== null));
+    const fault = this.runtimes.find((r) => r.fault !== null)?.fault;
+    if (fault) throw fault;
+    if (!quiet) throw new QuiescenceError(`the run did not become quiet within ${maxDeliveries} deliveries (the event bound): ${this.pending()}`);
+    const notDone = this.runtimes.filter((r) => r.state !== 'done');
+    if (notDone.length > 0) throw new QuiescenceError(`nothing is in flight but ${this.pending()}`);
+    this.examples++;
+    this.tallyNetCounts();
+    return this.result();
+  }
+
+  private pending(): string {
+    return this.runtimes
+      .filter((r) => r.state !== 'done')
+      .map((r) => r.diagnose(r.state.startsWith('backward') || r.state === 'awaitBackward' ? 'backward' : 'forward'))
+      .join('; ');
+  }
+
+  private tallyNetCounts(): void {
+    this.kernels.forEach((k, l) => {
+      const c = this.netCounts[l];
+      const below = l === 0 ? this.input : this.kernels[l - 1].S;
+      for (let i = 0; i < k.S.length; i++) c.forward += Math.abs(k.S[i]);
+      for (let i = 0; i < k.Z.length; i++) {
+        c.backward += Math.abs(k.Z[i]);
+        c.bestBackward += Math.abs(k.Z[i]) * rowLength(k.ownFanIn, k.lo + i);
+      }
+      // Inputs arrive as one event per non-zero value; spikes as |S| events at best.
+      for (let j = 0; j < below.length; j++) c.bestForward += (l === 0 ? (below[j] !== 0 ? 1 : 0) : Math.abs(below[j])) * rowLength(k.inbound, j);
+    });
+  }
+
+  private result(): SnnExampleResult {
+    const out: LayerResult[] = this.network.layers.map(() => ({}));
+    const L = this.layers.length - 1;
+    this.kernels.forEach((k, l) => {
+      out[this.layerIndex[l]] = l === L ? { V: Array.from(k.V), E: Array.from(k.Z) } : { S: Array.from(k.S), E: Array.from(k.Z) };
+    });
+    return { layers: out, predicted: argmax(this.kernels[L].V) };
+  }
+
+  /** Increments summed since the last clear, per entry of `layers` (dW, db where the layer has weights). */
+  increments(): LayerResult[] {
+    const out: LayerResult[] = this.network.layers.map(() => ({}));
+    this.kernels.forEach((k, l) => {
+      if (this.layers[l].kind !== 'avgpool') out[this.layerIndex[l]] = { dW: Array.from(k.dW), db: Array.from(k.db) };
+    });
+    return out;
+  }
+
+  clearIncrements(): void {
+    for (const k of this.kernels) k.clearIncrements();
+  }
+
+  stats(): SnnStats {
+    const report = (l: number, direction: Direction): PhaseReport => {
+      const s = this.runtimes[l].stats[direction];
+      const c = this.netCounts[l];
+      const events = s.standardEvents + s.residualEvents;
+      const netCount = direction === 'forward' ? (l === this.layers.length - 1 ? 0 : c.forward) : c.backward;
+      const macs = connectionCount(this.layers[l]) * Math.max(1, this.examples);
+      const best = direction === 'forward' ? c.bestForward : c.bestBackward;
+      return { ...s, events, netCount, redundant: events - netCount, macs, relativeOps: s.accumulations / macs, bestCaseRelativeOps: best / macs };
+    };
+    return {
+      examples: this.examples,
+      inputEvents: this.inputEvents,
+      deliveries: this.bus.deliveries,
+      virtualTime: this.bus.clock,
+      layers: this.layers.map((layer, l) => ({ layer: this.layerIndex[l], kind: layer.kind, forward: report(l, 'forward'), backward: report(l, 'backward') })),
+    };
+  }
+
+  dispose(): void {
+    for (const actor of this.actors) actor.stop();
+  }
+}
