@@ -69,7 +69,7 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
       if (neuron < 0 || neuron >= input.length) fail(k, `input neuron ${neuron} out of range`);
       input[neuron] = value;
       const t = state[0];
-      for (let e = t.out.start[neuron]; e < t.out.start[neuron + 1]; e++) t.V[t.out.other[e]] += value * t.w[t.out.param[e]];
+      for (let e = t.out.start[neuron]; e < t.out.start[neuron + 1]; e++) t.V[t.out.pairs[2 * e]] += value * t.w[t.out.pairs[2 * e + 1]];
       continue;
     }
     const p = position.get(r.layer[k]);
@@ -82,7 +82,7 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
       s.S[neuron] += value;
       s.V[neuron] -= value * layer.theta;
       const up = state[p! + 1];
-      for (let e = up.out.start[neuron]; e < up.out.start[neuron + 1]; e++) up.V[up.out.other[e]] += value * up.w[up.out.param[e]];
+      for (let e = up.out.start[neuron]; e < up.out.start[neuron + 1]; e++) up.V[up.out.pairs[2 * e]] += value * up.w[up.out.pairs[2 * e + 1]];
     } else if (kind === LogKind.TopError) {
       if (p !== L) fail(k, 'a top error record outside the classification layer');
       s.U[neuron] = value;
@@ -91,10 +91,10 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
       s.Z[neuron] += value;
       const below = p === 0 ? input : state[p! - 1].S;
       for (let e = s.in.start[neuron]; e < s.in.start[neuron + 1]; e++) {
-        const j = s.in.other[e];
-        const wv = s.w[s.in.param[e]];
-        if (p! > 0) state[p! - 1].U[j] += wv * value;
-        if (s.dW.length > 0) s.dW[s.in.param[e]] -= value * below[j];
+        const j = s.in.pairs[2 * e];
+        const param = s.in.pairs[2 * e + 1];
+        if (p! > 0) state[p! - 1].U[j] += s.w[param] * value;
+        if (s.dW.length > 0) s.dW[param] -= value * below[j];
       }
       if (s.db.length > 0) s.db[biasIndex(layer, neuron)] -= value;
     } else {

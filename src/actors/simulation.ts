@@ -13,7 +13,7 @@ import { SpikeBus } from '../streams/bus.js';
 import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js';
 import { fifo, type Order } from '../streams/orders/index.js';
 import { PacketWriter } from '../streams/packet.js';
-import { assertEventBudget, DEFAULT_EVENT_BUDGET, type EventBound } from './eventBudget.js';
+import { assertEventBudget, computeEventBound, DEFAULT_EVENT_BUDGET, type EventBound } from './eventBudget.js';
 import { NeuronLayerKernel, type SpikePolicy } from './kernels/neuronLayer.js';
 import { layerMachine, type Direction } from './layerMachine.js';
 import { LayerRuntime, type PhaseStats } from './layerRuntime.js';
@@ -143,10 +143,23 @@ export class SpikingNetwork {
     for (const actor of this.actors) actor.send({ type: 'BACKWARD' });
   }
 
-  /** The event bound of an example (throws EventBudgetError over the budget). */
+  /**
+   * The event bound of an example (throws EventBudgetError over the budget). The bound for a uniform
+   * input of magnitude max|x| also bounds every input within it, so it is computed once per magnitude
+   * and α; only when that looser bound is over the budget is the example's own bound computed.
+   */
   checkBudget(input: ArrayLike<number>, alpha: number): EventBound {
+    let magnitude = 0;
+    for (let j = 0; j < input.length; j++) magnitude = Math.max(magnitude, Math.abs(input[j]));
+    if (!this.cachedBound || this.cachedBound.magnitude !== magnitude || this.cachedBound.alpha !== alpha) {
+      const uniform = new Float64Array(input.length).fill(magnitude);
+      this.cachedBound = { magnitude, alpha, bound: computeEventBound(this.network, uniform, alpha) };
+    }
+    const cached = this.cachedBound.bound;
+    if (cached.total <= this.budget) return cached;
     return assertEventBudget(this.network, input, alpha, this.budget);
   }
+  private cachedBound: { magnitude: number; alpha: number; bound: EventBound } | null = null;
 
   /** One example, forward and backward; increments add up until `clearIncrements()`. */
   runExample(input: ArrayLike<number>, target: number, alpha: number): SnnExampleResult {

@@ -8,10 +8,11 @@ import { sizeOf, type NeuronLayer } from './topology.js';
 export interface Synapses {
   /** Row r spans entries start[r] .. start[r + 1]. */
   start: Int32Array;
-  /** The neuron at the other end of each entry. */
-  other: Int32Array;
-  /** Index into `weightsOf(layer)` of each entry. */
-  param: Int32Array;
+  /**
+   * Entry e is the pair (pairs[2e], pairs[2e + 1]) = (neuron at the other end, index into
+   * `weightsOf(layer)`). Interleaved, the hot loops read one cache line where two arrays need two.
+   */
+  pairs: Int32Array;
 }
 
 /** Weights as the synapses index them: the layer's weights, or pooling's one fixed weight. */
@@ -62,15 +63,14 @@ function buildRows(rows: number, visit: (emit: (row: number, other: number, para
   const start = new Int32Array(rows + 1);
   visit((row) => start[row + 1]++);
   for (let r = 0; r < rows; r++) start[r + 1] += start[r];
-  const other = new Int32Array(start[rows]);
-  const param = new Int32Array(start[rows]);
+  const pairs = new Int32Array(2 * start[rows]);
   const fill = start.slice(0, rows);
   visit((row, o, p) => {
     const at = fill[row]++;
-    other[at] = o;
-    param[at] = p;
+    pairs[2 * at] = o;
+    pairs[2 * at + 1] = p;
   });
-  return { start, other, param };
+  return { start, pairs };
 }
 
 /**

@@ -102,17 +102,19 @@ export class NeuronLayerKernel {
 
   /** Forward standard phase: add w·value for every event and let the receivers fire. */
   integrateForward(p: Packet, out: SpikeSink): void {
-    const { start, other, param } = this.inbound;
+    const { start, pairs } = this.inbound;
     const w = this.weights, V = this.V;
+    const theta = this.theta, silent = this.isTop;
     for (let e = 0; e < p.length; e++) {
       const j = p.index[e];
       const x = p.value[e];
-      const end = start[j + 1];
-      this.accumulations += end - start[j];
-      for (let k = start[j]; k < end; k++) {
-        const i = other[k];
-        V[i] += x * w[param[k]];
-        if (!this.isTop) this.fireForward(i, out);
+      this.accumulations += start[j + 1] - start[j];
+      const end = 2 * start[j + 1];
+      for (let k = 2 * start[j]; k < end; k += 2) {
+        const i = pairs[k];
+        const v = (V[i] += x * w[pairs[k + 1]]);
+        // Only a potential at or past ±Θ can fire: test that inline, call out only then.
+        if ((v >= theta || v <= -theta) && !silent) this.fireForward(i, out);
       }
     }
   }
@@ -160,15 +162,17 @@ export class NeuronLayerKernel {
 
   /** Backward standard phase: error spikes δ from neuron k above add w_kj·δ to U_j. */
   integrateBackward(p: Packet, out: SpikeSink): void {
-    const { start, other, param } = this.errorInbound!;
-    const w = this.upperWeights!, U = this.U;
+    const { start, pairs } = this.errorInbound!;
+    const w = this.upperWeights!, U = this.U, fPrime = this.fPrime;
+    const thetaBp = this.thetaBp;
     for (let e = 0; e < p.length; e++) {
       const k = p.index[e];
       const delta = p.value[e];
-      for (let r = start[k]; r < start[k + 1]; r++) {
-        const j = other[r];
-        U[j] += w[param[r]] * delta;
-        if (this.fPrime[j] === 1) this.fireError(j, out);
+      const end = 2 * start[k + 1];
+      for (let r = 2 * start[k]; r < end; r += 2) {
+        const j = pairs[r];
+        const u = (U[j] += w[pairs[r + 1]] * delta);
+        if ((u >= thetaBp || u <= -thetaBp) && fPrime[j] === 1) this.fireError(j, out);
       }
     }
   }
@@ -200,11 +204,12 @@ export class NeuronLayerKernel {
     this.Z[i] += z;
     const g = this.lo + i;
     out.push(g, z);
-    const { start, other, param } = this.ownFanIn;
+    const { start, pairs } = this.ownFanIn;
     this.accumulations += start[g + 1] - start[g];
     if (!this.hasParams) return;
     const dW = this.dW, x = this.lowerS;
-    for (let r = start[g]; r < start[g + 1]; r++) dW[param[r]] -= z * x[other[r]];
+    const end = 2 * start[g + 1];
+    for (let r = 2 * start[g]; r < end; r += 2) dW[pairs[r + 1]] -= z * x[pairs[r]];
     this.db[biasIndex(this.layer, g)] -= z;
   }
 }

@@ -59,26 +59,29 @@ export function conv2dForward(layer: Conv2dLayer, x: Float64Array, a: Float64Arr
   }
 }
 
-/** g[c,iy,ix] = Σ w[o,c,ky,kx] e[o,oy,ox] over the outputs that read (c,iy,ix) (overwrites g). */
+/**
+ * g[c,iy,ix] = Σ w[o,c,ky,kx] e[o,oy,ox] over the outputs that read (c,iy,ix) (overwrites g).
+ * Errors are mostly zero after rounding and gating, so this scatters from the non-zero ones only.
+ */
 export function conv2dBackward(layer: Conv2dLayer, e: Float64Array, g: Float64Array): void {
   const { weights: w, kernel: k, stride: s, padding: p } = layer;
   const [inC, inH, inW] = layer.inShape;
   const [outC, outH, outW] = layer.outShape;
-  const r = rangesOf(layer);
   g.fill(0);
   for (let o = 0; o < outC; o++) {
-    if (isZero(e, o * outH * outW, (o + 1) * outH * outW)) continue;
-    for (let c = 0; c < inC; c++) {
-      for (let ky = 0; ky < k; ky++) {
-        const oy0 = r.y[2 * ky], oy1 = r.y[2 * ky + 1];
-        for (let kx = 0; kx < k; kx++) {
-          const wv = w[((o * inC + c) * k + ky) * k + kx];
-          if (wv === 0) continue;
-          const ox0 = r.x[2 * kx], ox1 = r.x[2 * kx + 1];
-          for (let oy = oy0; oy < oy1; oy++) {
-            const eRow = (o * outH + oy) * outW;
-            const gRow = (c * inH + oy * s - p + ky) * inW - p + kx;
-            for (let ox = ox0; ox < ox1; ox++) g[gRow + ox * s] += wv * e[eRow + ox];
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * s - p;
+      const ky0 = Math.max(0, -y0), ky1 = Math.min(k, inH - y0);
+      for (let ox = 0; ox < outW; ox++) {
+        const ev = e[(o * outH + oy) * outW + ox];
+        if (ev === 0) continue;
+        const x0 = ox * s - p;
+        const kx0 = Math.max(0, -x0), kx1 = Math.min(k, inW - x0);
+        for (let c = 0; c < inC; c++) {
+          for (let ky = ky0; ky < ky1; ky++) {
+            const wRow = ((o * inC + c) * k + ky) * k;
+            const gRow = (c * inH + y0 + ky) * inW + x0;
+            for (let kx = kx0; kx < kx1; kx++) g[gRow + kx] += w[wRow + kx] * ev;
           }
         }
       }
@@ -86,37 +89,29 @@ export function conv2dBackward(layer: Conv2dLayer, e: Float64Array, g: Float64Ar
   }
 }
 
-/** dW[o,c,ky,kx] −= Σ e[o,oy,ox] x[c, oy·s−p+ky, ox·s−p+kx]; db_o −= Σ e[o,·,·] (accumulates). */
+/** dW[o,c,ky,kx] −= Σ e[o,oy,ox] x[c, oy·s−p+ky, ox·s−p+kx]; db_o −= Σ e[o,·,·] (accumulates; sparse in e). */
 export function conv2dIncrements(layer: Conv2dLayer, e: Float64Array, x: Float64Array, dW: Float64Array, db: Float64Array): void {
   const { kernel: k, stride: s, padding: p } = layer;
   const [inC, inH, inW] = layer.inShape;
   const [outC, outH, outW] = layer.outShape;
-  const r = rangesOf(layer);
   for (let o = 0; o < outC; o++) {
-    const plane = o * outH * outW;
-    if (isZero(e, plane, plane + outH * outW)) continue;
-    let biasSum = 0;
-    for (let q = plane; q < plane + outH * outW; q++) biasSum += e[q];
-    db[o] -= biasSum;
-    for (let c = 0; c < inC; c++) {
-      for (let ky = 0; ky < k; ky++) {
-        const oy0 = r.y[2 * ky], oy1 = r.y[2 * ky + 1];
-        for (let kx = 0; kx < k; kx++) {
-          const ox0 = r.x[2 * kx], ox1 = r.x[2 * kx + 1];
-          let sum = 0;
-          for (let oy = oy0; oy < oy1; oy++) {
-            const eRow = (o * outH + oy) * outW;
-            const xRow = (c * inH + oy * s - p + ky) * inW - p + kx;
-            for (let ox = ox0; ox < ox1; ox++) sum += e[eRow + ox] * x[xRow + ox * s];
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * s - p;
+      const ky0 = Math.max(0, -y0), ky1 = Math.min(k, inH - y0);
+      for (let ox = 0; ox < outW; ox++) {
+        const ev = e[(o * outH + oy) * outW + ox];
+        if (ev === 0) continue;
+        db[o] -= ev;
+        const x0 = ox * s - p;
+        const kx0 = Math.max(0, -x0), kx1 = Math.min(k, inW - x0);
+        for (let c = 0; c < inC; c++) {
+          for (let ky = ky0; ky < ky1; ky++) {
+            const wRow = ((o * inC + c) * k + ky) * k;
+            const xRow = (c * inH + y0 + ky) * inW + x0;
+            for (let kx = kx0; kx < kx1; kx++) dW[wRow + kx] -= ev * x[xRow + kx];
           }
-          dW[((o * inC + c) * k + ky) * k + kx] -= sum;
         }
       }
     }
   }
-}
-
-function isZero(v: Float64Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (v[i] !== 0) return false;
-  return true;
 }

@@ -1,0 +1,101 @@
+/**
+ * Event-driven SNN on the MNIST topology with one MNIST image at a time: events/s and synaptic
+ * accumulations/s through the full actor + stream path per order, the same through the bare kernels
+ * (no actors, no bus), and the ratio of times to the integer ANN on the same images.
+ */
+import { NeuronLayerKernel } from '../src/actors/kernels/neuronLayer.js';
+import { SpikingNetwork } from '../src/actors/simulation.js';
+import { IntegerAnn } from '../src/equivalence/integerAnn.js';
+import { topErrorCompartment } from '../src/equivalence/topError.js';
+import type { NeuronLayer } from '../src/network/topology.js';
+import { parseOrders } from '../src/streams/orders/index.js';
+import { Packet, PacketPool, PacketWriter } from '../src/streams/packet.js';
+import { mnistFixture } from './mnistFixture.js';
+
+const IMAGES = 12;
+
+/** Layer after layer, every packet of a layer before the next: the kernels with no runtime around them. */
+function bareKernels(layers: NeuronLayer[]) {
+  const L = layers.length - 1;
+  const kernels = layers.map((layer, l) => new NeuronLayerKernel(layer, { policy: 'single', isTop: l === L, upper: l < L ? layers[l + 1] : null }));
+  const pool = new PacketPool();
+  return (input: Uint8Array, target: number, alpha: number): number => {
+    let queue: Packet[] = [];
+    const writer = (into: Packet[]) => new PacketWriter(pool, (p) => into.push(p));
+    const w0 = writer(queue);
+    input.forEach((x, j) => {
+      if (x !== 0) w0.push(j, x);
+    });
+    w0.flush();
+    let events = w0.written;
+    for (let l = 0; l <= L; l++) {
+      const next: Packet[] = [];
+      const out = writer(next);
+      kernels[l].resetForward();
+      for (const p of queue) {
+        kernels[l].integrateForward(p, out);
+        pool.release(p);
+      }
+      kernels[l].residualForward(out);
+      out.flush();
+      events += out.written;
+      queue = next;
+    }
+    const top = layers[L];
+    kernels.forEach((k, l) => k.startBackward(l === 0 ? Float64Array.from(input) : kernels[l - 1].S));
+    let down: Packet[] = [];
+    for (let l = L; l >= 0; l--) {
+      const next: Packet[] = [];
+      const out = writer(next);
+      if (l === L) kernels[L].startTopError(topErrorCompartment(kernels[L].V, top.theta, top.thetaBp, target, alpha), out);
+      for (const p of down) {
+        kernels[l].integrateBackward(p, out);
+        pool.release(p);
+      }
+      kernels[l].residualBackward(out);
+      out.flush();
+      events += out.written;
+      down = next;
+    }
+    for (const p of down) pool.release(p);
+    return events;
+  };
+}
+
+function time(fn: (i: number) => void): number {
+  for (let i = 0; i < 3; i++) fn(i);
+  const start = performance.now();
+  for (let i = 0; i < IMAGES; i++) fn(i);
+  return (performance.now() - start) / IMAGES;
+}
+
+export function benchSnn(): void {
+  const { network, test, image } = mnistFixture();
+  const alpha = 50;
+  const ann = new IntegerAnn(network);
+  const annMs = time((i) => (ann.clearIncrements(), ann.run(image(i), test.labels[i], alpha)));
+  console.log(`\nevent-driven SNN, MNIST topology, seeded integer weights, ${IMAGES} MNIST test images, one core`);
+  console.log(`  integer ANN: ${annMs.toFixed(2)} ms/image`);
+  const layers = network.layers.filter((l) => l.kind !== 'flatten') as NeuronLayer[];
+  const bare = bareKernels(layers);
+  let bareEvents = 0;
+  const kernels0 = new SpikingNetwork(network, {});
+  kernels0.runExample(image(0), test.labels[0], alpha);
+  const perImage = kernels0.stats();
+  const accPerImage = perImage.layers.reduce((t, l) => t + l.forward.accumulations + l.backward.accumulations, 0);
+  kernels0.dispose();
+  const bareMs = time((i) => (bareEvents = bare(image(i), test.labels[i], alpha)));
+  const row = (name: string, ms: number, events: number, acc: number) =>
+    console.log(`  ${name.padEnd(22)} ${ms.toFixed(2).padStart(7)} ms/image  ${((events / ms) * 1000).toExponential(2)} events/s  ${((acc / ms) * 1000).toExponential(2)} accumulations/s  ${(ms / annMs).toFixed(1)}× the ANN`);
+  row('bare kernels', bareMs, bareEvents, accPerImage);
+  for (const order of ['fifo', 'reverse', 'shuffle', 'split', 'delay', 'split,delay']) {
+    const snn = new SpikingNetwork(network, { orders: parseOrders(order), seed: 1 });
+    const ms = time((i) => (snn.clearIncrements(), snn.runExample(image(i), test.labels[i], alpha)));
+    const s = snn.stats();
+    const events = s.layers.reduce((t, l) => t + l.forward.events + l.backward.events, 0) + s.inputEvents;
+    const acc = s.layers.reduce((t, l) => t + l.forward.accumulations + l.backward.accumulations, 0);
+    row(`actors, ${order}`, ms, events / s.examples, acc / s.examples);
+    snn.dispose();
+  }
+  console.log('  (accumulations: forward synaptic adds plus backward ones; target ≥ 1e8/s through the actor path)');
+}

@@ -1,0 +1,27 @@
+/** `npm run properties -- --runs N [--seed S] [--only NAME]`: the equivalence properties at any length. */
+import { Command } from 'commander';
+import { checkProperty, PROPERTIES, tally } from './snnProperties.js';
+
+const opts = new Command()
+  .option('--runs <n>', 'cases per property', '2000')
+  .option('--seed <n>', 'fast-check seed (default: random, printed)')
+  .option('--only <name>', `one of ${Object.keys(PROPERTIES).join(', ')}`)
+  .parse(process.argv)
+  .opts<{ runs: string; seed?: string; only?: string }>();
+
+const seed = opts.seed === undefined ? Date.now() % 2 ** 31 : Number(opts.seed);
+const runs = Number(opts.runs);
+let failed = 0;
+for (const [name, make] of Object.entries(PROPERTIES)) {
+  if (opts.only && opts.only !== name) continue;
+  const start = performance.now();
+  try {
+    checkProperty(make() as Parameters<typeof checkProperty>[0], runs, seed);
+    console.log(`ok    ${name}: ${runs} cases in ${((performance.now() - start) / 1000).toFixed(1)} s (seed ${seed})`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL  ${name} (seed ${seed})\n${(e as Error).message}`);
+  }
+}
+console.log(`cases run ${tally.ran}, refused by the budget ${tally.refused} (re-run without it to check the refusal: ${tally.refusalsRechecked})`);
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,0 +1,91 @@
+/** The kernel on its own, with no actor, bus or order: integrate, residual, error compartment, increments. */
+import { describe, expect, it } from 'vitest';
+import { NeuronLayerKernel } from '../../src/actors/kernels/neuronLayer.js';
+import { parseCase } from '../../src/network/caseFile.js';
+import { Packet, type SpikeSink } from '../../src/streams/packet.js';
+import type { NeuronLayer } from '../../src/network/topology.js';
+
+const net = parseCase({
+  format: 'spikegrad-case/1',
+  inputShape: [2],
+  layers: [
+    { kind: 'dense', units: 2, activation: 'relu', theta: 4, thetaBp: 2, weights: [2, 1, -1, 3], bias: [1, 0] },
+    { kind: 'dense', units: 2, theta: 5, thetaBp: 10, weights: [1, 2, 3, -1], bias: [0, 1] },
+  ],
+  input: [3, -1],
+  target: 0,
+  alpha: 10,
+}).network;
+const [hidden, top] = net.layers as NeuronLayer[];
+
+const collect = (): SpikeSink & { spikes: [number, number][] } => {
+  const spikes: [number, number][] = [];
+  return { spikes, push: (i, v) => spikes.push([i, v]) };
+};
+const packet = (...events: [number, number][]) => {
+  const p = new Packet(8);
+  for (const [i, v] of events) p.push(i, v);
+  return p;
+};
+
+describe('NeuronLayerKernel', () => {
+  it('single policy: one evaluation per incoming event, the rest in the residual phase', () => {
+    const k = new NeuronLayerKernel(hidden, { policy: 'single', isTop: false, upper: top });
+    k.resetForward();
+    expect(Array.from(k.V)).toEqual([1, 0]); // V starts at the bias
+    const out = collect();
+    k.integrateForward(packet([0, 3], [1, -1]), out); // V0: 1 + 6 → fires once → 3; then −1 → 2
+    expect(out.spikes).toEqual([[0, 1]]);
+    expect(Array.from(k.V)).toEqual([2, -6]); // relu neuron 1 at −6 with S = 0 stays silent
+    k.residualForward(out); // 2V = 4 = Θ and S = 1 ≥ 0: fires +1 to V = −2; then 2V = −Θ but S > 0 … relu: −1 needs S ≤ 0
+    expect(out.spikes).toEqual([[0, 1], [0, 1]]);
+    expect(Array.from(k.S)).toEqual([2, 0]);
+    expect(k.accumulations).toBe(4);
+  });
+
+  it('burst policy fires until quiet on each event, same accumulated result', () => {
+    const k = new NeuronLayerKernel(hidden, { policy: 'burst', isTop: false, upper: top });
+    k.resetForward();
+    const out = collect();
+    k.integrateForward(packet([0, 3], [1, -1]), out);
+    k.residualForward(out);
+    expect(Array.from(k.S)).toEqual([2, 0]);
+  });
+
+  it('f′ = 0 neurons never fire errors; f′ = 1 neurons fire, send δ down and accumulate increments', () => {
+    const k = new NeuronLayerKernel(hidden, { policy: 'single', isTop: false, upper: top });
+    k.resetForward();
+    k.integrateForward(packet([0, 3], [1, -1]), collect());
+    k.residualForward(collect());
+    k.startBackward(Float64Array.from([3, -1]));
+    expect(Array.from(k.fPrime)).toEqual([1, 0]);
+    const out = collect();
+    // Top error spikes E = [−7, 7] arrive as 7 spikes each: U = [1·(−7) + 3·7, 2·(−7) − 1·7] = [14, −21]
+    for (let n = 0; n < 7; n++) k.integrateBackward(packet([0, -1], [1, 1]), out);
+    k.residualBackward(out);
+    expect(Array.from(k.Z)).toEqual([7, 0]);
+    expect(Array.from(k.U)).toEqual([0, -21]); // the gated neuron keeps its U and never fires
+    expect(out.spikes.every(([i]) => i === 0)).toBe(true);
+    expect(Array.from(k.dW)).toEqual([-21, 7, 0, 0]);
+    expect(Array.from(k.db)).toEqual([-7, 0]);
+  });
+
+  it('a shard owns only its neurons and reports global indices', () => {
+    const k = new NeuronLayerKernel(hidden, { policy: 'single', isTop: false, upper: top, lo: 1, hi: 2 });
+    k.resetForward();
+    expect(Array.from(k.V)).toEqual([0]);
+    const out = collect();
+    k.integrateForward(packet([0, 3], [1, 5]), out); // neuron 1: −3 + 15 = 12 → fires thrice over the two events? once per event
+    expect(out.spikes.every(([i]) => i === 1)).toBe(true);
+  });
+
+  it('the classification layer integrates but never emits forward spikes', () => {
+    const k = new NeuronLayerKernel(top, { policy: 'burst', isTop: true, upper: null });
+    k.resetForward();
+    const out = collect();
+    k.integrateForward(packet([0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]), out);
+    k.residualForward(out);
+    expect(out.spikes).toEqual([]);
+    expect(Array.from(k.V)).toEqual([6, 19]);
+  });
+});

@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'spikegrad-snn-cli-'));
+
+describe('spikegrad check', () => {
+  it('prints snn, ann, equal and statistics, and exits 0 when they match', () => {
+    const r = runCli(['check', 'examples/small.case.json', '--order', 'split,delay', '--seed', '9', '--policy', 'burst', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.equal).toBe(true);
+    expect(out.snn.layers).toEqual(out.ann.layers);
+    expect(out.mismatches).toEqual([]);
+    const layer0 = out.stats.layers[0];
+    expect(Object.keys(layer0.forward)).toEqual(expect.arrayContaining(['events', 'accumulations', 'redundant', 'relativeOps', 'quietAt']));
+  });
+
+  it('prints the statistics table and the verdict as text', () => {
+    const r = runCli(['check', 'examples/small.case.json']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/equal: the SNN \(order fifo, policy single, seed 1\) matches the integer ANN exactly/);
+    expect(r.stdout).toMatch(/layer\s+phase\s+events/);
+  });
+
+  it('refuses a case over the event budget with exit 2 and the reason', () => {
+    const r = runCli(['check', 'examples/small.case.json', '--budget', '100']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the event bound .* exceeds the budget 1\.000e\+2; layer \d+ \(\w+\) alone may emit/);
+  });
+
+  it('refuses an unknown order', () => {
+    const r = runCli(['check', 'examples/small.case.json', '--order', 'random']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown order "random"/);
+  });
+});
+
+describe('spikegrad simulate --log and spikegrad replay', () => {
+  it('replay rebuilds the live result from the log alone; the log is byte-identical per seed', () => {
+    const log = join(dir, 'run.log');
+    const live = runCli(['simulate', 'examples/small.case.json', '--order', 'shuffle', '--seed', '4', '--log', log, '--json']);
+    expect(live.status).toBe(0);
+    const first = readFileSync(log);
+    const replay = runCli(['replay', log, '--json']);
+    expect(replay.status).toBe(0);
+    const a = JSON.parse(live.stdout), b = JSON.parse(replay.stdout);
+    expect(b.layers).toEqual(a.layers);
+    expect(b.predicted).toBe(a.predicted);
+    expect(b.records).toBe(a.logRecords);
+    expect(statSync(log).size).toBeGreaterThan(100);
+    runCli(['simulate', 'examples/small.case.json', '--order', 'shuffle', '--seed', '4', '--log', log]);
+    expect(readFileSync(log).equals(first)).toBe(true);
+  });
+
+  it('refuses a truncated log', () => {
+    const log = join(dir, 'cut.log');
+    runCli(['simulate', 'examples/small.case.json', '--log', log]);
+    writeFileSync(log, readFileSync(log).subarray(0, 200));
+    const r = runCli(['replay', log]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cut\.log: truncated/);
+  });
+});
