@@ -62,35 +62,38 @@ function bareKernels(layers: NeuronLayer[]) {
   };
 }
 
-function time(fn: (i: number) => void): number {
-  for (let i = 0; i < 3; i++) fn(i);
+async function time(fn: (i: number) => unknown): Promise<number> {
+  for (let i = 0; i < 3; i++) await fn(i);
   const start = performance.now();
-  for (let i = 0; i < IMAGES; i++) fn(i);
+  for (let i = 0; i < IMAGES; i++) await fn(i);
   return (performance.now() - start) / IMAGES;
 }
 
-export function benchSnn(): void {
+export async function benchSnn(): Promise<void> {
   const { network, test, image } = mnistFixture();
   const alpha = 50;
   const ann = new IntegerAnn(network);
-  const annMs = time((i) => (ann.clearIncrements(), ann.run(image(i), test.labels[i], alpha)));
+  const annMs = await time((i) => (ann.clearIncrements(), ann.run(image(i), test.labels[i], alpha)));
   console.log(`\nevent-driven SNN, MNIST topology, seeded integer weights, ${IMAGES} MNIST test images, one core`);
   console.log(`  integer ANN: ${annMs.toFixed(2)} ms/image`);
   const layers = network.layers.filter((l) => l.kind !== 'flatten') as NeuronLayer[];
   const bare = bareKernels(layers);
   let bareEvents = 0;
   const kernels0 = new SpikingNetwork(network, {});
-  kernels0.runExample(image(0), test.labels[0], alpha);
+  await kernels0.runExample(image(0), test.labels[0], alpha);
   const perImage = kernels0.stats();
   const accPerImage = perImage.layers.reduce((t, l) => t + l.forward.accumulations + l.backward.accumulations, 0);
   kernels0.dispose();
-  const bareMs = time((i) => (bareEvents = bare(image(i), test.labels[i], alpha)));
+  const bareMs = await time((i) => (bareEvents = bare(image(i), test.labels[i], alpha)));
   const row = (name: string, ms: number, events: number, acc: number) =>
     console.log(`  ${name.padEnd(22)} ${ms.toFixed(2).padStart(7)} ms/image  ${((events / ms) * 1000).toExponential(2)} events/s  ${((acc / ms) * 1000).toExponential(2)} accumulations/s  ${(ms / annMs).toFixed(1)}× the ANN`);
   row('bare kernels', bareMs, bareEvents, accPerImage);
   for (const order of ['fifo', 'reverse', 'shuffle', 'split', 'delay', 'split,delay']) {
     const snn = new SpikingNetwork(network, { orders: parseOrders(order), seed: 1 });
-    const ms = time((i) => (snn.clearIncrements(), snn.runExample(image(i), test.labels[i], alpha)));
+    const ms = await time(async (i) => {
+      await snn.clearIncrements();
+      return snn.runExample(image(i), test.labels[i], alpha);
+    });
     const s = snn.stats();
     const events = s.layers.reduce((t, l) => t + l.forward.events + l.backward.events, 0) + s.inputEvents;
     const acc = s.layers.reduce((t, l) => t + l.forward.accumulations + l.backward.accumulations, 0);

@@ -16,7 +16,7 @@ for (const [name, make] of Object.entries(PROPERTIES)) {
   if (opts.only && opts.only !== name) continue;
   const start = performance.now();
   try {
-    checkProperty(make() as Parameters<typeof checkProperty>[0], runs, seed);
+    await checkProperty(make() as Parameters<typeof checkProperty>[0], runs, seed);
     console.log(`ok    ${name}: ${runs} cases in ${((performance.now() - start) / 1000).toFixed(1)} s (seed ${seed})`);
   } catch (e) {
     failed++;

@@ -5,19 +5,19 @@ import { checkProperty, PROPERTIES, tally } from './snnProperties.js';
 const RUNS = 300;
 const SEED = 2026_11_29;
 
-describe('event-driven SNN ≡ integer ANN (fast-check)', () => {
-  it('S, V, E, dW, db equal for random networks, orders and policies; budget refusals justified', () => {
-    checkProperty(PROPERTIES.snnEqualsAnn(), RUNS, SEED);
+describe('event-driven SNN ≡ integer ANN (fast-check)', async () => {
+  it('S, V, E, dW, db equal for random networks, orders and policies; budget refusals justified', async () => {
+    await checkProperty(PROPERTIES.snnEqualsAnn(), RUNS, SEED);
     // The generators must mostly stay within the budget, or the property proves little.
     expect(tally.ran).toBeGreaterThan(RUNS * 0.8);
   });
-  it('event counts ≥ |net counts| with their parity; the classification layer never fires forward', () => {
-    checkProperty(PROPERTIES.eventCountsAreConsistent(), RUNS, SEED + 1);
+  it('event counts ≥ |net counts| with their parity; the classification layer never fires forward', async () => {
+    await checkProperty(PROPERTIES.eventCountsAreConsistent(), RUNS, SEED + 1);
   });
-  it('replaying the log equals the live run, logs are byte-identical per seed, relu counts never negative', () => {
-    checkProperty(PROPERTIES.replayEqualsLiveRun(), 150, SEED + 2);
+  it('replaying the log equals the live run, logs are byte-identical per seed, relu counts never negative', async () => {
+    await checkProperty(PROPERTIES.replayEqualsLiveRun(), 150, SEED + 2);
   });
-  it('mini-batches: summed increments equal the integer ANN sums', () => {
-    checkProperty(PROPERTIES.batchIncrementsEqual(), 150, SEED + 3);
+  it('mini-batches: summed increments equal the integer ANN sums', async () => {
+    await checkProperty(PROPERTIES.batchIncrementsEqual(), 150, SEED + 3);
   });
 });

@@ -49,13 +49,13 @@ const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET) => ({ orders: pars
 export const tally = { ran: 0, refused: 0, refusalsRechecked: 0 };
 
 /** S, V, E, dW, db of the SNN equal the ANN's for every order and policy; budget refusals are justified. */
-export function snnEqualsAnn(): fc.IPropertyWithHooks<[SpikeCase, RunChoice]> {
-  return fc.property(spikeCaseArbitrary(), runChoice, (c, run) => {
+export function snnEqualsAnn(): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.asyncProperty(spikeCaseArbitrary(), runChoice, async (c, run) => {
     const ann = runAnnCase(c);
     const bound = computeEventBound(c.network, c.input, c.alpha);
     let snn;
     try {
-      snn = simulateCase(c, snnOptions(run));
+      snn = await simulateCase(c, snnOptions(run));
     } catch (e) {
       if (!(e instanceof EventBudgetError)) throw e;
       tally.refused++;
@@ -63,7 +63,7 @@ export function snnEqualsAnn(): fc.IPropertyWithHooks<[SpikeCase, RunChoice]> {
       if (bound.total > RERUN_LIMIT) return;
       // Justified only if the bound is a real bound: run it without the budget and compare.
       tally.refusalsRechecked++;
-      snn = simulateCase(c, snnOptions(run, Infinity));
+      snn = await simulateCase(c, snnOptions(run, Infinity));
     }
     tally.ran++;
     const mismatches = compareResults(ann.layers, snn.layers, 5);
@@ -78,10 +78,10 @@ export function snnEqualsAnn(): fc.IPropertyWithHooks<[SpikeCase, RunChoice]> {
 }
 
 /** Event counts: ≥ |net| with the same parity; the classification layer never emits a forward spike. */
-export function eventCountsAreConsistent(): fc.IPropertyWithHooks<[SpikeCase, RunChoice]> {
-  return fc.property(spikeCaseArbitrary(), runChoice, (c, run) => {
+export function eventCountsAreConsistent(): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.asyncProperty(spikeCaseArbitrary(), runChoice, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
-    const { stats } = simulateCase(c, snnOptions(run));
+    const { stats } = await simulateCase(c, snnOptions(run));
     const top = stats.layers[stats.layers.length - 1];
     if (top.forward.events !== 0) fail(c, run, `the classification layer emitted ${top.forward.events} forward spikes`);
     for (const l of stats.layers) {
@@ -93,11 +93,11 @@ export function eventCountsAreConsistent(): fc.IPropertyWithHooks<[SpikeCase, Ru
 }
 
 /** Replaying the log gives the live result; no relu neuron's count ever goes below zero. */
-export function replayEqualsLiveRun(): fc.IPropertyWithHooks<[SpikeCase, RunChoice]> {
-  return fc.property(spikeCaseArbitrary(), runChoice, (c, run) => {
+export function replayEqualsLiveRun(): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.asyncProperty(spikeCaseArbitrary(), runChoice, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
     const mem = EventLogWriter.inMemory(logHeader(c, run));
-    const live = simulateCase(c, { ...snnOptions(run), log: mem.writer });
+    const live = await simulateCase(c, { ...snnOptions(run), log: mem.writer });
     const bytes = mem.bytes();
     const log = decodeEventLog(bytes);
     const replayed = replayEventLog(log);
@@ -105,7 +105,7 @@ export function replayEqualsLiveRun(): fc.IPropertyWithHooks<[SpikeCase, RunChoi
     if (mismatches.length > 0) fail(c, run, `replay differs from the live run: ${mismatches.map(describeMismatch).join('; ')}`);
     // Same case, order and seed: the same log, byte for byte.
     const again = EventLogWriter.inMemory(logHeader(c, run));
-    simulateCase(c, { ...snnOptions(run), log: again.writer });
+    await simulateCase(c, { ...snnOptions(run), log: again.writer });
     if (Buffer.compare(Buffer.from(bytes), Buffer.from(again.bytes())) !== 0) fail(c, run, 'two runs with the same seed wrote different logs');
     const relu = new Map<number, Float64Array>();
     c.network.layers.forEach((layer, i) => {
@@ -121,13 +121,13 @@ export function replayEqualsLiveRun(): fc.IPropertyWithHooks<[SpikeCase, RunChoi
 }
 
 /** A mini-batch through one SNN: summed increments equal the ANN's sums. */
-export function batchIncrementsEqual(): fc.IPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
-  return fc.property(spikeCaseArbitrary(), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }), runChoice, (c, seeds, run) => {
+export function batchIncrementsEqual(): fc.IAsyncPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
+  return fc.asyncProperty(spikeCaseArbitrary(), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }), runChoice, async (c, seeds, run) => {
     const classes = c.network.layers[c.network.layers.length - 1].outShape[0];
     const samples = seeds.map((s, k) => ({ input: c.input.map((x, j) => (k === 0 ? x : ((x * (s % 5)) + j) % 13)), target: Math.abs(s) % classes }));
     fc.pre(samples.every((s) => computeEventBound(c.network, s.input, c.alpha).total <= PROPERTY_BUDGET));
     const ann = runAnnBatch(c.network, samples, c.alpha);
-    const snn = simulateBatch(c.network, samples, c.alpha, snnOptions(run));
+    const snn = await simulateBatch(c.network, samples, c.alpha, snnOptions(run));
     const mismatches = compareResults(ann.increments, snn.increments, 5);
     if (mismatches.length > 0) fail(c, run, `batch of ${samples.length}: summed increments differ: ${mismatches.map(describeMismatch).join('; ')}`);
     if (ann.predictions.join() !== snn.predictions.join()) fail(c, run, 'predictions differ');
@@ -137,8 +137,8 @@ export function batchIncrementsEqual(): fc.IPropertyWithHooks<[SpikeCase, number
 export const PROPERTIES = { snnEqualsAnn, eventCountsAreConsistent, replayEqualsLiveRun, batchIncrementsEqual };
 
 /** Run a property; on failure throw the shrunk counterexample's own message (the case JSON). */
-export function checkProperty<Ts>(property: fc.IPropertyWithHooks<Ts>, numRuns: number, seed?: number): void {
-  const details = fc.check(property, { numRuns, seed, endOnFailure: false });
+export async function checkProperty<Ts>(property: fc.IAsyncPropertyWithHooks<Ts>, numRuns: number, seed?: number): Promise<void> {
+  const details = await fc.check(property, { numRuns, seed, endOnFailure: false });
   if (!details.failed) return;
   const cause = details.errorInstance;
   const message = cause instanceof PropertyFailure ? cause.message : `${String(cause)}\ncounterexample: ${JSON.stringify((details.counterexample as unknown[] | null)?.map((v: unknown) => (v && typeof v === 'object' && 'network' in v ? caseToJson(v as SpikeCase) : v)))}`;

@@ -15,8 +15,9 @@ export interface LayerPorts {
   begin(direction: Direction): void;
   integrate(direction: Direction, envelope: Envelope): void;
   expectEnd(direction: Direction, count: number): void;
-  /** Has the layer received every event announced on its input channel? */
+  /** Has the layer received, and finished integrating, every event announced on its input channel? */
   inputComplete(direction: Direction): boolean;
+  /** Start the residual phase; the layer answers RESIDUAL_DONE when it is over. */
   residual(direction: Direction): void;
   /** Send the end-of-phase marker on; report the phase quiet. */
   end(direction: Direction): void;
@@ -28,7 +29,10 @@ export type LayerEvent =
   | { type: 'START' }
   | { type: 'BACKWARD' }
   | { type: 'PACKET'; envelope: Envelope }
-  | { type: 'END'; count: number };
+  | { type: 'END'; count: number }
+  /** Work handed off (to a worker) has come back: completion may have changed. */
+  | { type: 'SETTLED' }
+  | { type: 'RESIDUAL_DONE' };
 
 type Ctx = { ports: LayerPorts };
 
@@ -53,37 +57,49 @@ export const layerMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      on: { START: 'forwardStandard', PACKET: stray('idle'), END: stray('idle') },
+      on: { START: 'forwardStandard', SETTLED: {}, PACKET: stray('idle'), END: stray('idle') },
     },
     forwardStandard: {
       entry: ({ context }) => context.ports.begin('forward'),
       on: {
         PACKET: { actions: ({ context, event }) => context.ports.integrate('forward', event.envelope) },
         END: { actions: ({ context, event }) => context.ports.expectEnd('forward', event.count) },
+        SETTLED: {},
       },
       always: { guard: 'forwardInputComplete', target: 'forwardResidual' },
     },
     forwardResidual: {
-      entry: [({ context }) => context.ports.residual('forward'), ({ context }) => context.ports.end('forward')],
-      always: 'awaitBackward',
+      entry: ({ context }) => context.ports.residual('forward'),
+      on: {
+        RESIDUAL_DONE: { target: 'awaitBackward', actions: ({ context }) => context.ports.end('forward') },
+        SETTLED: {},
+        PACKET: stray('forwardResidual'),
+        END: stray('forwardResidual'),
+      },
     },
     awaitBackward: {
-      on: { BACKWARD: 'backwardStandard', PACKET: stray('awaitBackward'), END: stray('awaitBackward') },
+      on: { BACKWARD: 'backwardStandard', SETTLED: {}, PACKET: stray('awaitBackward'), END: stray('awaitBackward') },
     },
     backwardStandard: {
       entry: ({ context }) => context.ports.begin('backward'),
       on: {
         PACKET: { actions: ({ context, event }) => context.ports.integrate('backward', event.envelope) },
         END: { actions: ({ context, event }) => context.ports.expectEnd('backward', event.count) },
+        SETTLED: {},
       },
       always: { guard: 'backwardInputComplete', target: 'backwardResidual' },
     },
     backwardResidual: {
-      entry: [({ context }) => context.ports.residual('backward'), ({ context }) => context.ports.end('backward')],
-      always: 'done',
+      entry: ({ context }) => context.ports.residual('backward'),
+      on: {
+        RESIDUAL_DONE: { target: 'done', actions: ({ context }) => context.ports.end('backward') },
+        SETTLED: {},
+        PACKET: stray('backwardResidual'),
+        END: stray('backwardResidual'),
+      },
     },
     done: {
-      on: { START: 'forwardStandard', PACKET: stray('done'), END: stray('done') },
+      on: { START: 'forwardStandard', SETTLED: {}, PACKET: stray('done'), END: stray('done') },
     },
   },
 });

@@ -1,15 +1,16 @@
 /**
- * One layer's ports: binds the pure kernel to its channels on the bus, counts events for the
- * quiescence detection (end-of-phase markers carry the number of events sent), checks the run-time
- * event bound, writes the event log and keeps the per-phase statistics.
+ * One layer's ports: binds the layer's compute (kernel in this thread, or shards in workers) to its
+ * channels on the bus, counts events for the quiescence detection (end-of-phase markers carry the
+ * number of events sent), checks the run-time event bound, writes the event log and keeps the
+ * per-phase statistics.
  */
 import { QuiescenceError } from '../errors.js';
 import type { SpikeBus } from '../streams/bus.js';
 import type { Envelope } from '../streams/envelope.js';
 import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js';
 import { PacketWriter, type Packet } from '../streams/packet.js';
-import type { NeuronLayerKernel } from './kernels/neuronLayer.js';
-import type { Direction, LayerPorts } from './layerMachine.js';
+import { isPromise, type LayerCompute, type Maybe, type PendingWork } from './compute.js';
+import type { Direction, LayerEvent, LayerPorts } from './layerMachine.js';
 
 export interface PhaseStats {
   /** Spikes emitted in the standard part of the phase. */
@@ -30,8 +31,9 @@ export interface LayerWiring {
   /** Index into network.layers (used in messages and the log). */
   layerIndex: number;
   name: string;
-  kernel: NeuronLayerKernel;
+  compute: LayerCompute;
   bus: SpikeBus;
+  pending: PendingWork;
   input: Record<Direction, number | null>;
   output: Record<Direction, number | null>;
   log: EventLogWriter | null;
@@ -42,8 +44,6 @@ export interface LayerWiring {
   onQuiet: (position: number, direction: Direction) => void;
 }
 
-const PHASE_NAMES: Record<Direction, string> = { forward: 'forward', backward: 'backward' };
-
 export class LayerRuntime implements LayerPorts {
   readonly stats: Record<Direction, PhaseStats> = { forward: emptyPhaseStats(), backward: emptyPhaseStats() };
   /** The first fault seen; the coordinator stops the run on it. */
@@ -51,25 +51,30 @@ export class LayerRuntime implements LayerPorts {
   /** Per-example maxima from the event bound. */
   bound: Record<Direction, number> = { forward: Infinity, backward: Infinity };
   state = 'idle';
+  /** Set by the coordinator once the layer's actor exists. */
+  notify: (event: LayerEvent) => void = () => {};
 
   private readonly received: Record<Direction, number> = { forward: 0, backward: 0 };
   private readonly expected: Record<Direction, number> = { forward: -1, backward: -1 };
   private readonly emitted: Record<Direction, number> = { forward: 0, backward: 0 };
+  /** Calls handed to the compute that have not come back yet. */
+  private readonly outstanding: Record<Direction, number> = { forward: 0, backward: 0 };
   private readonly writers: Record<Direction, PacketWriter>;
   private logKind = LogKind.Spike;
   private accumulationsAtBegin = 0;
   private residualFrom = 0;
+  /** What the layer is doing, for messages about faults. */
+  activity = 'idle';
 
   constructor(private readonly w: LayerWiring) {
-    const make = (direction: Direction) =>
-      new PacketWriter(w.bus.pool, (p) => this.send(direction, p));
+    const make = (direction: Direction) => new PacketWriter(w.bus.pool, (p) => this.send(direction, p));
     this.writers = { forward: make('forward'), backward: make('backward') };
   }
 
   private send(direction: Direction, p: Packet): void {
     this.emitted[direction] += p.length;
     if (this.emitted[direction] > this.bound[direction]) {
-      this.fail(`emitted ${this.emitted[direction]} events, more than its bound of ${this.bound[direction]}: the ${PHASE_NAMES[direction]} phase does not become quiet`, direction);
+      this.fail(`emitted ${this.emitted[direction]} events, more than its bound of ${this.bound[direction]}: the ${direction} phase does not become quiet`, direction);
     }
     const log = this.w.log;
     if (log) for (let k = 0; k < p.length; k++) log.record(this.logKind, this.w.layerIndex, p.index[k], p.value[k], this.w.bus.clock);
@@ -86,25 +91,40 @@ export class LayerRuntime implements LayerPorts {
     this.w.log?.record(LogKind.Phase, this.w.layerIndex, mark, 0, this.w.bus.clock);
   }
 
+  /** Run a compute call; when it finishes (now or later) flush its spikes and run `after`. */
+  private perform(direction: Direction, result: Maybe<void>, after: () => void): void {
+    const finish = () => {
+      this.writers[direction].flush();
+      after();
+    };
+    if (!isPromise(result)) return finish();
+    this.outstanding[direction]++;
+    this.w.pending.add(
+      result.then(() => {
+        this.outstanding[direction]--;
+        finish();
+        this.notify({ type: 'SETTLED' });
+      }),
+    );
+  }
+
   begin(direction: Direction): void {
     this.received[direction] = 0;
     this.expected[direction] = this.w.input[direction] === null ? 0 : -1;
     this.emitted[direction] = 0;
-    this.accumulationsAtBegin = this.w.kernel.accumulations;
+    this.accumulationsAtBegin = this.w.compute.accumulations();
     const writer = this.writers[direction];
     writer.written = 0;
+    this.activity = `${direction} standard phase`;
     if (direction === 'forward') {
       this.mark(PhaseMark.ForwardStart);
       this.logKind = LogKind.Spike;
-      this.w.kernel.resetForward();
+      this.perform(direction, this.w.compute.resetForward(), () => {});
     } else {
       this.mark(PhaseMark.BackwardStart);
       this.logKind = LogKind.ErrorSpike;
-      this.w.kernel.startBackward(this.w.lowerValues());
-      if (this.w.topError) {
-        this.w.kernel.startTopError(this.w.topError(), writer);
-        writer.flush();
-      }
+      this.perform(direction, this.w.compute.startBackward(this.w.lowerValues()), () => {});
+      if (this.w.topError) this.perform(direction, this.w.compute.startTopError(this.w.topError(), writer), () => {});
     }
   }
 
@@ -116,10 +136,9 @@ export class LayerRuntime implements LayerPorts {
       return;
     }
     const writer = this.writers[direction];
-    if (direction === 'forward') this.w.kernel.integrateForward(p, writer);
-    else this.w.kernel.integrateBackward(p, writer);
-    // Flush per delivery so no packet straddles two phases.
-    writer.flush();
+    const result = direction === 'forward' ? this.w.compute.integrateForward(p, writer) : this.w.compute.integrateBackward(p, writer);
+    // Flushed per delivery, so no packet straddles two phases.
+    this.perform(direction, result, () => {});
   }
 
   expectEnd(direction: Direction, count: number): void {
@@ -128,17 +147,17 @@ export class LayerRuntime implements LayerPorts {
   }
 
   inputComplete(direction: Direction): boolean {
-    return this.expected[direction] >= 0 && this.received[direction] === this.expected[direction];
+    return this.expected[direction] >= 0 && this.received[direction] === this.expected[direction] && this.outstanding[direction] === 0;
   }
 
   residual(direction: Direction): void {
     const writer = this.writers[direction];
     this.residualFrom = writer.written;
+    this.activity = `${direction} residual phase`;
     this.mark(direction === 'forward' ? PhaseMark.ForwardResidual : PhaseMark.BackwardResidual);
     this.logKind = direction === 'forward' ? LogKind.ResidualSpike : LogKind.ResidualErrorSpike;
-    if (direction === 'forward') this.w.kernel.residualForward(writer);
-    else this.w.kernel.residualBackward(writer);
-    writer.flush();
+    const result = direction === 'forward' ? this.w.compute.residualForward(writer) : this.w.compute.residualBackward(writer);
+    this.perform(direction, result, () => this.notify({ type: 'RESIDUAL_DONE' }));
   }
 
   end(direction: Direction): void {
@@ -146,8 +165,9 @@ export class LayerRuntime implements LayerPorts {
     const s = this.stats[direction];
     s.standardEvents += this.residualFrom;
     s.residualEvents += writer.written - this.residualFrom;
-    s.accumulations += this.w.kernel.accumulations - this.accumulationsAtBegin;
+    s.accumulations += this.w.compute.accumulations() - this.accumulationsAtBegin;
     s.quietAt = this.w.bus.clock;
+    this.activity = direction === 'forward' ? 'awaiting the backward pass' : 'done';
     const channel = this.w.output[direction];
     if (channel !== null) this.w.bus.sendMarker(channel, writer.written);
     this.mark(direction === 'forward' ? PhaseMark.ForwardQuiet : PhaseMark.BackwardQuiet);

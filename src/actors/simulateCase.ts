@@ -23,11 +23,11 @@ export function logHeader(c: SpikeCase, run: RunDescription): Record<string, unk
   return { format: 'spikegrad-log/1', case: caseToJson(c), ...run };
 }
 
-export function simulateCase(c: SpikeCase, options: SnnOptions = {}): SnnCaseResult {
+export async function simulateCase(c: SpikeCase, options: SnnOptions = {}): Promise<SnnCaseResult> {
   const snn = new SpikingNetwork(c.network, options);
   try {
-    const r = snn.runExample(c.input, c.target, c.alpha);
-    return { layers: withIncrements(r.layers, snn.increments()), predicted: r.predicted, stats: snn.stats() };
+    const r = await snn.runExample(c.input, c.target, c.alpha);
+    return { layers: withIncrements(r.layers, await snn.increments()), predicted: r.predicted, stats: snn.stats() };
   } finally {
     snn.dispose();
   }
@@ -43,22 +43,22 @@ export interface SnnBatchResult {
 }
 
 /** A mini-batch with frozen weights through one spiking network; increments summed (SPEC §6). */
-export function simulateBatch(
+export async function simulateBatch(
   network: Network,
   samples: readonly { input: ArrayLike<number>; target: number }[],
   alpha: number,
   options: SnnOptions & { log?: EventLogWriter | null } = {},
-): SnnBatchResult {
+): Promise<SnnBatchResult> {
   const snn = new SpikingNetwork(network, options);
   try {
     const examples: LayerResult[][] = [];
     const predictions: number[] = [];
     for (const s of samples) {
-      const r = snn.runExample(s.input, s.target, alpha);
+      const r = await snn.runExample(s.input, s.target, alpha);
       examples.push(r.layers);
       predictions.push(r.predicted);
     }
-    return { predictions, examples, increments: snn.increments(), stats: snn.stats() };
+    return { predictions, examples, increments: await snn.increments(), stats: snn.stats() };
   } finally {
     snn.dispose();
   }

@@ -1,18 +1,21 @@
 /**
  * The event-driven spiking network: one XState actor per neuron layer, spike packets on the bus, and
  * a coordinator that injects the input, computes the top error when the forward pass is quiet, starts
- * the backward pass, and reports results in the `spikegrad ann` shape.
+ * the backward pass, and reports results in the `spikegrad ann` shape. Each layer's arithmetic runs
+ * in this thread or, with `workers` ≥ 2, in neuron shards on worker threads.
  */
 import { createActor, type Actor } from 'xstate';
 import { QuiescenceError } from '../errors.js';
 import type { LayerResult } from '../equivalence/annResult.js';
 import { argmax, topErrorCompartment } from '../equivalence/topError.js';
-import { rowLength } from '../network/connectivity.js';
+import { forEachConnection } from '../network/connectivity.js';
 import { connectionCount, neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
 import { SpikeBus } from '../streams/bus.js';
+import type { Envelope } from '../streams/envelope.js';
 import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js';
 import { fifo, type Order } from '../streams/orders/index.js';
 import { PacketWriter } from '../streams/packet.js';
+import { isPromise, LocalCompute, PendingWork, type LayerCompute, type LayerState, type Maybe } from './compute.js';
 import { assertEventBudget, computeEventBound, DEFAULT_EVENT_BUDGET, type EventBound } from './eventBudget.js';
 import { NeuronLayerKernel, type SpikePolicy } from './kernels/neuronLayer.js';
 import { layerMachine, type Direction } from './layerMachine.js';
@@ -29,6 +32,14 @@ export interface SnnOptions {
   log?: EventLogWriter | null;
   packetCapacity?: number;
 }
+
+/** Builds the compute of each neuron layer (in-process kernels by default). */
+export type ComputeFactory = (layers: NeuronLayer[], policy: SpikePolicy) => LayerCompute[];
+
+export const localComputes: ComputeFactory = (layers, policy) => {
+  const L = layers.length - 1;
+  return layers.map((layer, l) => new LocalCompute(new NeuronLayerKernel(layer, { policy, isTop: l === L, upper: l < L ? layers[l + 1] : null })));
+};
 
 export interface PhaseReport extends PhaseStats {
   events: number;
@@ -65,27 +76,40 @@ export interface SnnExampleResult {
   predicted: number;
 }
 
+/** Resolve several maybe-promises; synchronously when none is a promise. */
+function whenAll<T>(values: Maybe<T>[], then: (v: T[]) => void, pending: PendingWork): void {
+  if (values.some(isPromise)) pending.add(Promise.all(values).then(then));
+  else then(values as T[]);
+}
+
 export class SpikingNetwork {
   readonly bus: SpikeBus;
-  readonly kernels: NeuronLayerKernel[];
+  readonly computes: LayerCompute[];
   private readonly layers: NeuronLayer[];
   private readonly layerIndex: number[];
   private readonly runtimes: LayerRuntime[];
   private readonly actors: Actor<typeof layerMachine>[];
+  private readonly pending = new PendingWork();
   private readonly inputChannel: number;
   private readonly budget: number;
   private readonly log: EventLogWriter | null;
+  /** Connections per input (forward) and per neuron (backward) of each layer, for best-case figures. */
+  private readonly fanOutSizes: Int32Array[];
+  private readonly fanInSizes: Int32Array[];
   private input: Float64Array = new Float64Array(0);
   private topU: Float64Array = new Float64Array(0);
+  private forwardStates: LayerState[] = [];
   private alpha = 1;
   private target = 0;
   private examples = 0;
   private inputEvents = 0;
+  private cachedBound: { magnitude: number; alpha: number; bound: EventBound } | null = null;
   private readonly netCounts: { forward: number; backward: number; bestForward: number; bestBackward: number }[];
 
   constructor(
     readonly network: Network,
     options: SnnOptions = {},
+    computeFactory: ComputeFactory = localComputes,
   ) {
     this.budget = options.eventBudget ?? DEFAULT_EVENT_BUDGET;
     this.log = options.log ?? null;
@@ -93,9 +117,17 @@ export class SpikingNetwork {
     this.layerIndex = neuronLayerIndices(network);
     this.layers = this.layerIndex.map((i) => network.layers[i] as NeuronLayer);
     const L = this.layers.length - 1;
-    this.kernels = this.layers.map(
-      (layer, l) => new NeuronLayerKernel(layer, { policy: options.policy ?? 'single', isTop: l === L, upper: l < L ? this.layers[l + 1] : null }),
-    );
+    this.computes = computeFactory(this.layers, options.policy ?? 'single');
+    this.fanOutSizes = this.layers.map((layer) => {
+      const sizes = new Int32Array(sizeOf(layer.inShape));
+      forEachConnection(layer, (j) => sizes[j]++);
+      return sizes;
+    });
+    this.fanInSizes = this.layers.map((layer) => {
+      const sizes = new Int32Array(sizeOf(layer.outShape));
+      forEachConnection(layer, (_, i) => sizes[i]++);
+      return sizes;
+    });
     // Channel f[l] carries forward spikes into layer l (f[0] from the input); b[l] error spikes into l.
     const forwardIn = this.layers.map(() => this.bus.openChannel());
     const backwardIn = this.layers.map((_, l) => (l < L ? this.bus.openChannel() : null));
@@ -107,22 +139,24 @@ export class SpikingNetwork {
           position: l,
           layerIndex: this.layerIndex[l],
           name: layer.kind,
-          kernel: this.kernels[l],
+          compute: this.computes[l],
           bus: this.bus,
+          pending: this.pending,
           input: { forward: forwardIn[l], backward: l < L ? backwardIn[l] : null },
           output: { forward: l < L ? forwardIn[l + 1] : null, backward: l > 0 ? backwardIn[l - 1] : null },
           log: this.log,
-          lowerValues: () => (l === 0 ? this.input : this.kernels[l - 1].S),
+          lowerValues: () => (l === 0 ? this.input : this.forwardStates[l - 1].S),
           topError: l === L ? () => this.topU : null,
           onQuiet: (position, direction) => this.onQuiet(position, direction),
         }),
     );
     this.actors = this.runtimes.map((ports) => createActor(layerMachine, { input: { ports } }));
     this.actors.forEach((actor, l) => {
+      this.runtimes[l].notify = (event) => actor.send(event);
       actor.subscribe({ next: (snap) => (this.runtimes[l].state = String(snap.value)), error: (err) => (this.runtimes[l].fault ??= err as Error) });
       actor.start();
     });
-    const deliver = (l: number) => (e: import('../streams/envelope.js').Envelope) => {
+    const deliver = (l: number) => (e: Envelope) => {
       if (e.packet) this.actors[l].send({ type: 'PACKET', envelope: e });
       else this.actors[l].send({ type: 'END', count: e.count });
     };
@@ -136,11 +170,19 @@ export class SpikingNetwork {
   private onQuiet(position: number, direction: Direction): void {
     const L = this.layers.length - 1;
     if (direction !== 'forward' || position !== L) return;
-    // The forward pass is quiet everywhere (the top's input is complete only after every layer below).
-    const top = this.layers[L];
-    this.topU = topErrorCompartment(this.kernels[L].V, top.theta, top.thetaBp, this.target, this.alpha, new Float64Array(sizeOf(top.outShape)));
-    if (this.log) this.topU.forEach((u, i) => this.log!.record(LogKind.TopError, this.layerIndex[L], i, u, this.bus.clock));
-    for (const actor of this.actors) actor.send({ type: 'BACKWARD' });
+    // The forward pass is quiet everywhere (the top's input is complete only after every layer below):
+    // gather the final states, compute the top error and start the backward pass.
+    whenAll(
+      this.computes.map((c) => c.state()),
+      (states) => {
+        this.forwardStates = states.map((s) => ({ V: s.V, S: s.S, Z: s.Z }));
+        const top = this.layers[L];
+        this.topU = topErrorCompartment(states[L].V, top.theta, top.thetaBp, this.target, this.alpha, new Float64Array(sizeOf(top.outShape)));
+        if (this.log) this.topU.forEach((u, i) => this.log!.record(LogKind.TopError, this.layerIndex[L], i, u, this.bus.clock));
+        for (const actor of this.actors) actor.send({ type: 'BACKWARD' });
+      },
+      this.pending,
+    );
   }
 
   /**
@@ -159,10 +201,9 @@ export class SpikingNetwork {
     if (cached.total <= this.budget) return cached;
     return assertEventBudget(this.network, input, alpha, this.budget);
   }
-  private cachedBound: { magnitude: number; alpha: number; bound: EventBound } | null = null;
 
   /** One example, forward and backward; increments add up until `clearIncrements()`. */
-  runExample(input: ArrayLike<number>, target: number, alpha: number): SnnExampleResult {
+  async runExample(input: ArrayLike<number>, target: number, alpha: number): Promise<SnnExampleResult> {
     const bound = this.checkBudget(input, alpha);
     this.input = Float64Array.from(input);
     this.alpha = alpha;
@@ -183,58 +224,60 @@ export class SpikingNetwork {
     this.bus.sendMarker(this.inputChannel, writer.written);
     this.inputEvents += writer.written;
     const maxDeliveries = bound.total + 4 * this.layers.length + 16;
-    const quiet = this.bus.run(maxDeliveries, () => this.runtimes.some((r) => r.fault !== null));
-    const fault = this.runtimes.find((r) => r.fault !== null)?.fault;
+    const failed = () => this.pending.error !== null || this.runtimes.some((r) => r.fault !== null);
+    const quiet = await this.bus.runAsync(maxDeliveries, failed, () => this.pending.next());
+    const fault = (this.pending.error as Error | null) ?? this.runtimes.find((r) => r.fault !== null)?.fault;
     if (fault) throw fault;
-    if (!quiet) throw new QuiescenceError(`the run did not become quiet within ${maxDeliveries} deliveries (the event bound): ${this.pending()}`);
-    const notDone = this.runtimes.filter((r) => r.state !== 'done');
-    if (notDone.length > 0) throw new QuiescenceError(`nothing is in flight but ${this.pending()}`);
+    if (!quiet) throw new QuiescenceError(`the run did not become quiet within ${maxDeliveries} deliveries (the event bound): ${this.pendingLayers()}`);
+    if (this.runtimes.some((r) => r.state !== 'done')) throw new QuiescenceError(`nothing is in flight but ${this.pendingLayers()}`);
     this.examples++;
-    this.tallyNetCounts();
-    return this.result();
+    const states = await Promise.all(this.computes.map((c) => c.state()));
+    this.tallyNetCounts(states);
+    return this.result(states);
   }
 
-  private pending(): string {
+  private pendingLayers(): string {
     return this.runtimes
       .filter((r) => r.state !== 'done')
       .map((r) => r.diagnose(r.state.startsWith('backward') || r.state === 'awaitBackward' ? 'backward' : 'forward'))
       .join('; ');
   }
 
-  private tallyNetCounts(): void {
-    this.kernels.forEach((k, l) => {
+  private tallyNetCounts(states: LayerState[]): void {
+    states.forEach((s, l) => {
       const c = this.netCounts[l];
-      const below = l === 0 ? this.input : this.kernels[l - 1].S;
-      for (let i = 0; i < k.S.length; i++) c.forward += Math.abs(k.S[i]);
-      for (let i = 0; i < k.Z.length; i++) {
-        c.backward += Math.abs(k.Z[i]);
-        c.bestBackward += Math.abs(k.Z[i]) * rowLength(k.ownFanIn, k.lo + i);
+      const below = l === 0 ? this.input : states[l - 1].S;
+      for (let i = 0; i < s.S.length; i++) c.forward += Math.abs(s.S[i]);
+      for (let i = 0; i < s.Z.length; i++) {
+        c.backward += Math.abs(s.Z[i]);
+        c.bestBackward += Math.abs(s.Z[i]) * this.fanInSizes[l][i];
       }
       // Inputs arrive as one event per non-zero value; spikes as |S| events at best.
-      for (let j = 0; j < below.length; j++) c.bestForward += (l === 0 ? (below[j] !== 0 ? 1 : 0) : Math.abs(below[j])) * rowLength(k.inbound, j);
+      for (let j = 0; j < below.length; j++) c.bestForward += (l === 0 ? (below[j] !== 0 ? 1 : 0) : Math.abs(below[j])) * this.fanOutSizes[l][j];
     });
   }
 
-  private result(): SnnExampleResult {
+  private result(states: LayerState[]): SnnExampleResult {
     const out: LayerResult[] = this.network.layers.map(() => ({}));
     const L = this.layers.length - 1;
-    this.kernels.forEach((k, l) => {
-      out[this.layerIndex[l]] = l === L ? { V: Array.from(k.V), E: Array.from(k.Z) } : { S: Array.from(k.S), E: Array.from(k.Z) };
+    states.forEach((s, l) => {
+      out[this.layerIndex[l]] = l === L ? { V: Array.from(s.V), E: Array.from(s.Z) } : { S: Array.from(s.S), E: Array.from(s.Z) };
     });
-    return { layers: out, predicted: argmax(this.kernels[L].V) };
+    return { layers: out, predicted: argmax(states[L].V) };
   }
 
   /** Increments summed since the last clear, per entry of `layers` (dW, db where the layer has weights). */
-  increments(): LayerResult[] {
+  async increments(): Promise<LayerResult[]> {
+    const all = await Promise.all(this.computes.map((c) => c.increments()));
     const out: LayerResult[] = this.network.layers.map(() => ({}));
-    this.kernels.forEach((k, l) => {
-      if (this.layers[l].kind !== 'avgpool') out[this.layerIndex[l]] = { dW: Array.from(k.dW), db: Array.from(k.db) };
+    all.forEach((inc, l) => {
+      if (this.layers[l].kind !== 'avgpool') out[this.layerIndex[l]] = { dW: Array.from(inc.dW), db: Array.from(inc.db) };
     });
     return out;
   }
 
-  clearIncrements(): void {
-    for (const k of this.kernels) k.clearIncrements();
+  async clearIncrements(): Promise<void> {
+    await Promise.all(this.computes.map((c) => c.clearIncrements()));
   }
 
   stats(): SnnStats {

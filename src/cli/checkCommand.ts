@@ -15,11 +15,11 @@ export function registerCheck(program: Command): void {
       .argument('<case>', 'a spikegrad-case/1 JSON file'),
   )
     .option('--json', 'print one JSON object')
-    .action((file: string, opts: SnnCliOptions & { json?: boolean }) => {
+    .action(async (file: string, opts: SnnCliOptions & { json?: boolean }) => {
       const c = readCaseFile(file);
       const { options } = snnOptionsFrom(opts);
       const ann = runAnnCase(c);
-      const snn = simulateCase(c, options);
+      const snn = await simulateCase(c, options);
       const mismatches = compareResults(ann.layers, snn.layers);
       const equal = mismatches.length === 0 && ann.predicted === snn.predicted;
       if (opts.json) {

@@ -15,13 +15,13 @@ export function registerSimulate(program: Command): void {
   )
     .option('--log <file>', 'write the event log here')
     .option('--json', 'print one JSON object')
-    .action((file: string, opts: SnnCliOptions & { json?: boolean; log?: string }) => {
+    .action(async (file: string, opts: SnnCliOptions & { json?: boolean; log?: string }) => {
       const c = readCaseFile(file);
       const { options, run } = snnOptionsFrom(opts);
       const sink = opts.log ? EventLogWriter.toFile(opts.log, logHeader(c, run)) : null;
       let result;
       try {
-        result = simulateCase(c, { ...options, log: sink?.writer ?? null });
+        result = await simulateCase(c, { ...options, log: sink?.writer ?? null });
       } finally {
         sink?.close();
       }

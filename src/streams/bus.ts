@@ -122,14 +122,32 @@ export class SpikeBus {
    * says so (returns false). Delivered packets go back to the pool after their receiver handled them.
    */
   run(budget = Infinity, stop: () => boolean = () => false): boolean {
-    let left = budget;
+    return this.drain({ left: budget }, stop);
+  }
+
+  /**
+   * Like `run`, but when nothing is in flight and `idle()` hands back a promise (work still being
+   * done elsewhere, e.g. in worker threads, that may send more), wait for it and go on.
+   */
+  async runAsync(budget = Infinity, stop: () => boolean = () => false, idle: () => Promise<void> | null = () => null): Promise<boolean> {
+    const counter = { left: budget };
+    for (;;) {
+      if (!this.drain(counter, stop)) return false;
+      const wait = idle();
+      if (wait === null) return true;
+      await wait;
+      if (stop()) return false;
+    }
+  }
+
+  private drain(counter: { left: number }, stop: () => boolean): boolean {
     for (let e = this.heap.pop(); e !== undefined; e = this.heap.pop()) {
       this.clock = Math.max(this.clock + 1, e.deliverAt);
       this.deliveries++;
       this.outputs[e.channel].next(e);
       if (e.packet) this.pool.release(e.packet);
       if (stop()) return false;
-      if (--left <= 0 && this.heap.size > 0) return false;
+      if (--counter.left <= 0 && this.heap.size > 0) return false;
     }
     return true;
   }

@@ -14,11 +14,11 @@ const c = readCaseFile('examples/small.case.json');
 /** An order that makes one channel slow: its envelopes arrive `lag` time units late. */
 const slowChannel = (channel: number, lag: number): Order => () => map((e) => (e.channel === channel ? { ...e, deliverAt: e.sentAt + lag } : e));
 
-describe('phase barriers', () => {
-  it('a slow layer below finishes before the layer above starts its residual phase', () => {
+describe('phase barriers', async () => {
+  it('a slow layer below finishes before the layer above starts its residual phase', async () => {
     const mem = EventLogWriter.inMemory({});
     // Channel 0 carries the input into layer 0: slowed down, layer 0 keeps integrating long after layer 1 started.
-    const r = simulateCase(c, { orders: [slowChannel(0, 500), slowChannel(1, 50)], log: mem.writer });
+    const r = await simulateCase(c, { orders: [slowChannel(0, 500), slowChannel(1, 50)], log: mem.writer });
     expect(r.layers).toEqual(runAnnCase(c).layers);
     const log = decodeEventLog(mem.bytes()).records;
     const at = (layer: number, mark: PhaseMark) => {
@@ -44,22 +44,22 @@ describe('phase barriers', () => {
     expect(firstSpikeOfLayer0).toBeLessThan(at(0, PhaseMark.ForwardResidual));
   });
 
-  it('the quiet times of the forward phases increase layer by layer', () => {
-    const { stats } = simulateCase(c, { orders: [fifo()] });
+  it('the quiet times of the forward phases increase layer by layer', async () => {
+    const { stats } = await simulateCase(c, { orders: [fifo()] });
     const quiet = stats.layers.map((l) => l.forward.quietAt);
     expect([...quiet].sort((a, b) => a - b)).toEqual(quiet);
     expect(stats.layers[0].backward.quietAt).toBeGreaterThan(stats.layers[3].backward.quietAt);
   });
 });
 
-describe('quiescence detection', () => {
-  it('a dropped packet is detected as a count mismatch with a clear error, not a hang', () => {
+describe('quiescence detection', async () => {
+  it('a dropped packet is detected as a count mismatch with a clear error, not a hang', async () => {
     const run = () => simulateCase(c, { orders: [drop(2)] });
-    expect(run).toThrow(QuiescenceError);
-    expect(run).toThrow(/layer \d+ \(\w+\), (forward|backward) standard phase: received \d+ of the \d+ events announced by the end-of-phase marker; \d+ events were lost/);
+    await expect(run()).rejects.toThrow(QuiescenceError);
+    await expect(run()).rejects.toThrow(/layer \d+ \(\w+\), (forward|backward) standard phase: received \d+ of the \d+ events announced by the end-of-phase marker; \d+ events were lost/);
   });
 
-  it('a run stops when a layer emits more than its event bound', () => {
+  it('a run stops when a layer emits more than its event bound', async () => {
     const snn = new SpikingNetwork(c.network, {});
     // Pretend the bound were tiny: the runtime check must fire instead of running on.
     const original = snn.checkBudget.bind(snn);
@@ -68,17 +68,17 @@ describe('quiescence detection', () => {
       b.layers[0].forward = 3;
       return b;
     };
-    expect(() => snn.runExample(c.input, c.target, c.alpha)).toThrow(/layer 0 \(conv2d\), forward phase: emitted \d+ events, more than its bound of 3/);
+    await expect(snn.runExample(c.input, c.target, c.alpha)).rejects.toThrow(/layer 0 \(conv2d\), forward phase: emitted \d+ events, more than its bound of 3/);
     snn.dispose();
   });
 
-  it('the same network runs several examples in a row (actors loop back to idle)', () => {
+  it('the same network runs several examples in a row (actors loop back to idle)', async () => {
     const snn = new SpikingNetwork(c.network, {});
-    const first = snn.runExample(c.input, c.target, c.alpha);
-    snn.clearIncrements();
-    const second = snn.runExample(c.input, c.target, c.alpha);
+    const first = await snn.runExample(c.input, c.target, c.alpha);
+    await snn.clearIncrements();
+    const second = await snn.runExample(c.input, c.target, c.alpha);
     expect(second).toEqual(first);
-    expect(snn.increments()).toEqual(runAnnCase(c).layers.map((l) => (l.dW ? { dW: l.dW, db: l.db } : {})));
+    expect(await snn.increments()).toEqual(runAnnCase(c).layers.map((l) => (l.dW ? { dW: l.dW, db: l.db } : {})));
     snn.dispose();
   });
 });
