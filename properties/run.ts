@@ -1,18 +1,21 @@
 /** `npm run properties -- --runs N [--seed S] [--only NAME]`: the equivalence properties at any length. */
 import { Command } from 'commander';
-import { checkProperty, PROPERTIES, tally } from './snnProperties.js';
+import { ShardWorkers } from '../src/actors/openNetwork.js';
+import { checkProperty, PROPERTIES, shardedEqualsAnn, tally } from './snnProperties.js';
 
 const opts = new Command()
   .option('--runs <n>', 'cases per property', '2000')
   .option('--seed <n>', 'fast-check seed (default: random, printed)')
-  .option('--only <name>', `one of ${Object.keys(PROPERTIES).join(', ')}`)
+  .option('--only <name>', `one of ${Object.keys(PROPERTIES).join(', ')}, shardedEqualsAnn`)
   .parse(process.argv)
   .opts<{ runs: string; seed?: string; only?: string }>();
 
+const pools = { 2: new ShardWorkers(2), 3: new ShardWorkers(3), 4: new ShardWorkers(4) };
+const all = { ...PROPERTIES, shardedEqualsAnn: () => shardedEqualsAnn(pools) };
 const seed = opts.seed === undefined ? Date.now() % 2 ** 31 : Number(opts.seed);
 const runs = Number(opts.runs);
 let failed = 0;
-for (const [name, make] of Object.entries(PROPERTIES)) {
+for (const [name, make] of Object.entries(all)) {
   if (opts.only && opts.only !== name) continue;
   const start = performance.now();
   try {
@@ -23,5 +26,6 @@ for (const [name, make] of Object.entries(PROPERTIES)) {
     console.log(`FAIL  ${name} (seed ${seed})\n${(e as Error).message}`);
   }
 }
+await Promise.all(Object.values(pools).map((p) => p.close()));
 console.log(`cases run ${tally.ran}, refused by the budget ${tally.refused} (re-run without it to check the refusal: ${tally.refusalsRechecked})`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { computeEventBound } from '../src/actors/eventBudget.js';
+import type { ShardWorkers } from '../src/actors/openNetwork.js';
 import type { SpikePolicy } from '../src/actors/kernels/neuronLayer.js';
 import { replayEventLog } from '../src/actors/replay.js';
 import { logHeader, simulateBatch, simulateCase } from '../src/actors/simulateCase.js';
@@ -43,7 +44,8 @@ function fail(c: SpikeCase, run: RunChoice, why: string): never {
   );
 }
 
-const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET) => ({ orders: parseOrders(run.order), seed: run.seed, policy: run.policy, eventBudget: budget });
+/** In this thread: the sharded runs have their own property with pools reused across cases. */
+const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET) => ({ orders: parseOrders(run.order), seed: run.seed, policy: run.policy, eventBudget: budget, workers: 1 });
 
 /** Statistics gathered by the properties (how many cases ran, were refused, re-checked). */
 export const tally = { ran: 0, refused: 0, refusalsRechecked: 0 };
@@ -131,6 +133,20 @@ export function batchIncrementsEqual(): fc.IAsyncPropertyWithHooks<[SpikeCase, n
     const mismatches = compareResults(ann.increments, snn.increments, 5);
     if (mismatches.length > 0) fail(c, run, `batch of ${samples.length}: summed increments differ: ${mismatches.map(describeMismatch).join('; ')}`);
     if (ann.predictions.join() !== snn.predictions.join()) fail(c, run, 'predictions differ');
+  });
+}
+
+/**
+ * Sharded over 1–4 worker threads (any layout the shard ranges give) and any order: the same S, V, E,
+ * dW, db as the integer ANN. `pools[n]` is a ShardWorkers of n threads, reused across cases.
+ */
+export function shardedEqualsAnn(pools: Record<number, ShardWorkers>): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice, number]> {
+  return fc.asyncProperty(spikeCaseArbitrary(), runChoice, fc.integer({ min: 1, max: 4 }), async (c, run, workers) => {
+    fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
+    const ann = runAnnCase(c);
+    const snn = await simulateCase(c, { ...snnOptions(run), workers: workers === 1 ? 1 : pools[workers] });
+    const mismatches = compareResults(ann.layers, snn.layers, 5);
+    if (mismatches.length > 0) fail(c, run, `with ${workers} workers the SNN differs from the integer ANN: ${mismatches.map(describeMismatch).join('; ')}`);
   });
 }
 

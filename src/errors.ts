@@ -18,6 +18,9 @@ export class EventBudgetError extends SpikegradError {}
 /** A phase that did not become quiet, or whose event counts do not balance. */
 export class QuiescenceError extends SpikegradError {}
 
+/** A worker thread that threw or exited; the run it served failed with it. */
+export class WorkerError extends SpikegradError {}
+
 /** Prefix a message with the file it is about, when there is one. */
 export function inFile(file: string | undefined, message: string): string {
   return file ? `${file}: ${message}` : message;

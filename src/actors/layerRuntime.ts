@@ -19,7 +19,7 @@ export interface PhaseStats {
   residualEvents: number;
   /** Synaptic accumulations (forward: into this layer; backward: by this layer's error spikes). */
   accumulations: number;
-  /** Virtual time at which the layer finished the phase (latest example). */
+  /** Virtual time, from the start of its example, at which the layer finished the phase (latest over examples). */
   quietAt: number;
 }
 
@@ -166,7 +166,7 @@ export class LayerRuntime implements LayerPorts {
     s.standardEvents += this.residualFrom;
     s.residualEvents += writer.written - this.residualFrom;
     s.accumulations += this.w.compute.accumulations() - this.accumulationsAtBegin;
-    s.quietAt = this.w.bus.clock;
+    s.quietAt = Math.max(s.quietAt, this.w.bus.clock);
     this.activity = direction === 'forward' ? 'awaiting the backward pass' : 'done';
     const channel = this.w.output[direction];
     if (channel !== null) this.w.bus.sendMarker(channel, writer.written);

@@ -4,7 +4,8 @@ import { withIncrements } from '../equivalence/compare.js';
 import { caseToJson, type SpikeCase } from '../network/caseFile.js';
 import type { Network } from '../network/topology.js';
 import type { EventLogWriter } from '../streams/eventLog.js';
-import { SpikingNetwork, type SnnOptions, type SnnStats } from './simulation.js';
+import { openSpikingNetwork, type ParallelOptions } from './openNetwork.js';
+import type { SnnOptions, SnnStats } from './simulation.js';
 
 export interface SnnCaseResult {
   layers: LayerResult[];
@@ -23,13 +24,13 @@ export function logHeader(c: SpikeCase, run: RunDescription): Record<string, unk
   return { format: 'spikegrad-log/1', case: caseToJson(c), ...run };
 }
 
-export async function simulateCase(c: SpikeCase, options: SnnOptions = {}): Promise<SnnCaseResult> {
-  const snn = new SpikingNetwork(c.network, options);
+export async function simulateCase(c: SpikeCase, options: SnnOptions & ParallelOptions = {}): Promise<SnnCaseResult> {
+  const { snn, close } = await openSpikingNetwork(c.network, options);
   try {
     const r = await snn.runExample(c.input, c.target, c.alpha);
     return { layers: withIncrements(r.layers, await snn.increments()), predicted: r.predicted, stats: snn.stats() };
   } finally {
-    snn.dispose();
+    await close();
   }
 }
 
@@ -47,9 +48,9 @@ export async function simulateBatch(
   network: Network,
   samples: readonly { input: ArrayLike<number>; target: number }[],
   alpha: number,
-  options: SnnOptions & { log?: EventLogWriter | null } = {},
+  options: SnnOptions & ParallelOptions & { log?: EventLogWriter | null } = {},
 ): Promise<SnnBatchResult> {
-  const snn = new SpikingNetwork(network, options);
+  const { snn, close } = await openSpikingNetwork(network, options);
   try {
     const examples: LayerResult[][] = [];
     const predictions: number[] = [];
@@ -60,6 +61,6 @@ export async function simulateBatch(
     }
     return { predictions, examples, increments: await snn.increments(), stats: snn.stats() };
   } finally {
-    snn.dispose();
+    await close();
   }
 }

@@ -66,6 +66,7 @@ export interface SnnStats {
   examples: number;
   inputEvents: number;
   deliveries: number;
+  /** Virtual duration of the longest example (each example starts at time 0). */
   virtualTime: number;
   layers: LayerReport[];
 }
@@ -103,6 +104,7 @@ export class SpikingNetwork {
   private target = 0;
   private examples = 0;
   private inputEvents = 0;
+  private longestExample = 0;
   private cachedBound: { magnitude: number; alpha: number; bound: EventBound } | null = null;
   private readonly netCounts: { forward: number; backward: number; bestForward: number; bestBackward: number }[];
 
@@ -204,6 +206,12 @@ export class SpikingNetwork {
 
   /** One example, forward and backward; increments add up until `clearIncrements()`. */
   async runExample(input: ArrayLike<number>, target: number, alpha: number): Promise<SnnExampleResult> {
+    const { states } = await this.runExampleStates(input, target, alpha);
+    return this.result(states);
+  }
+
+  /** Like `runExample`, with the final states as typed arrays (no copies; valid until the next example). */
+  async runExampleStates(input: ArrayLike<number>, target: number, alpha: number): Promise<{ states: LayerState[]; predicted: number }> {
     const bound = this.checkBudget(input, alpha);
     this.input = Float64Array.from(input);
     this.alpha = alpha;
@@ -211,6 +219,7 @@ export class SpikingNetwork {
     this.runtimes.forEach((r, l) => {
       r.bound = { forward: bound.layers[l].forward, backward: bound.layers[l].backward };
     });
+    this.bus.resetClock();
     this.log?.record(LogKind.Phase, 0, PhaseMark.ExampleStart, target, this.bus.clock);
     for (const actor of this.actors) actor.send({ type: 'START' });
     const writer = new PacketWriter(this.bus.pool, (p) => this.bus.sendPacket(this.inputChannel, p));
@@ -225,15 +234,16 @@ export class SpikingNetwork {
     this.inputEvents += writer.written;
     const maxDeliveries = bound.total + 4 * this.layers.length + 16;
     const failed = () => this.pending.error !== null || this.runtimes.some((r) => r.fault !== null);
-    const quiet = await this.bus.runAsync(maxDeliveries, failed, () => this.pending.next());
+    const quiet = await this.bus.runAsync(maxDeliveries, failed, () => this.pending.next(), () => this.pending.size > 0);
     const fault = (this.pending.error as Error | null) ?? this.runtimes.find((r) => r.fault !== null)?.fault;
     if (fault) throw fault;
     if (!quiet) throw new QuiescenceError(`the run did not become quiet within ${maxDeliveries} deliveries (the event bound): ${this.pendingLayers()}`);
     if (this.runtimes.some((r) => r.state !== 'done')) throw new QuiescenceError(`nothing is in flight but ${this.pendingLayers()}`);
     this.examples++;
+    this.longestExample = Math.max(this.longestExample, this.bus.clock);
     const states = await Promise.all(this.computes.map((c) => c.state()));
     this.tallyNetCounts(states);
-    return this.result(states);
+    return { states, predicted: argmax(states[this.layers.length - 1].V) };
   }
 
   private pendingLayers(): string {
@@ -266,9 +276,14 @@ export class SpikingNetwork {
     return { layers: out, predicted: argmax(states[L].V) };
   }
 
+  /** Increments summed since the last clear, per neuron layer, as typed arrays (empty for pooling). */
+  incrementArrays(): Promise<{ dW: Float64Array; db: Float64Array }[]> {
+    return Promise.all(this.computes.map((c) => c.increments()));
+  }
+
   /** Increments summed since the last clear, per entry of `layers` (dW, db where the layer has weights). */
   async increments(): Promise<LayerResult[]> {
-    const all = await Promise.all(this.computes.map((c) => c.increments()));
+    const all = await this.incrementArrays();
     const out: LayerResult[] = this.network.layers.map(() => ({}));
     all.forEach((inc, l) => {
       if (this.layers[l].kind !== 'avgpool') out[this.layerIndex[l]] = { dW: Array.from(inc.dW), db: Array.from(inc.db) };
@@ -294,7 +309,7 @@ export class SpikingNetwork {
       examples: this.examples,
       inputEvents: this.inputEvents,
       deliveries: this.bus.deliveries,
-      virtualTime: this.bus.clock,
+      virtualTime: this.longestExample,
       layers: this.layers.map((layer, l) => ({ layer: this.layerIndex[l], kind: layer.kind, forward: report(l, 'forward'), backward: report(l, 'backward') })),
     };
   }

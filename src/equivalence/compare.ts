@@ -46,3 +46,14 @@ export function describeMismatch(m: Mismatch): string {
 export function withIncrements(layers: readonly LayerResult[], increments: readonly LayerResult[]): LayerResult[] {
   return layers.map((r, i) => ({ ...r, ...increments[i] }));
 }
+
+/** Compare two typed arrays element by element, appending differences to `out` (up to `limit`). */
+export function compareArrays(layer: number, field: keyof LayerResult, expected: ArrayLike<number>, found: ArrayLike<number>, out: Mismatch[], limit: number): void {
+  if (expected.length !== found.length) {
+    if (out.length < limit) out.push({ layer, field, index: -1, expected: expected.length, found: found.length });
+    return;
+  }
+  for (let i = 0; i < expected.length && out.length < limit; i++) {
+    if (expected[i] !== found[i]) out.push({ layer, field, index: i, expected: expected[i], found: found[i] });
+  }
+}

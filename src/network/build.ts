@@ -124,3 +124,20 @@ export function architectureOf(network: Network): Architecture {
   });
   return { inputShape: network.inputShape as InputShape, layers };
 }
+
+/** A network as plain data (architecture and typed arrays) for structured cloning to worker threads. */
+export interface NetworkSpec {
+  arch: Architecture;
+  params: (LayerParams | undefined)[];
+}
+
+export function networkSpec(network: Network): NetworkSpec {
+  return {
+    arch: architectureOf(network),
+    params: network.layers.map((l) => ('weights' in l ? { weights: l.weights, bias: l.bias } : undefined)),
+  };
+}
+
+export function networkFromSpec(spec: NetworkSpec): Network {
+  return buildNetwork(spec.arch, spec.params);
+}

@@ -88,6 +88,16 @@ export class SpikeBus {
     this.orders = options.orders;
   }
 
+  /** Virtual time restarts at 0 for each example, so figures do not depend on what ran before. */
+  resetClock(): void {
+    this.clock = 0;
+  }
+
+  /** Restart the orders' randomness (per example, so a sample's order does not depend on what ran before). */
+  reseed(seed: number): void {
+    this.ctx.rng = new Rng(seed);
+  }
+
   /** A new channel, its envelopes passed through every order in turn. */
   openChannel(): number {
     const id = this.inputs.length;
@@ -126,22 +136,35 @@ export class SpikeBus {
   }
 
   /**
-   * Like `run`, but when nothing is in flight and `idle()` hands back a promise (work still being
-   * done elsewhere, e.g. in worker threads, that may send more), wait for it and go on.
+   * Like `run`, for layers whose work finishes later (worker threads): while `busy()` the next
+   * envelope waits until `idle()`'s promise settles. Work handed out by one delivery therefore comes
+   * back before the next delivery, so the sequence of events, and the log, are the same on every run
+   * with the same seed, however the threads are scheduled.
    */
-  async runAsync(budget = Infinity, stop: () => boolean = () => false, idle: () => Promise<void> | null = () => null): Promise<boolean> {
+  async runAsync(
+    budget = Infinity,
+    stop: () => boolean = () => false,
+    idle: () => Promise<void> | null = () => null,
+    busy: () => boolean = () => false,
+  ): Promise<boolean> {
     const counter = { left: budget };
     for (;;) {
-      if (!this.drain(counter, stop)) return false;
+      if (!this.drain(counter, stop, busy)) return false;
       const wait = idle();
-      if (wait === null) return true;
+      if (wait === null) {
+        if (this.heap.size === 0) return true;
+        continue;
+      }
       await wait;
       if (stop()) return false;
     }
   }
 
-  private drain(counter: { left: number }, stop: () => boolean): boolean {
-    for (let e = this.heap.pop(); e !== undefined; e = this.heap.pop()) {
+  /** Deliver until the queue is empty or `pause()`; false when stopped or over budget. */
+  private drain(counter: { left: number }, stop: () => boolean, pause: () => boolean = () => false): boolean {
+    while (!pause()) {
+      const e = this.heap.pop();
+      if (e === undefined) break;
       this.clock = Math.max(this.clock + 1, e.deliverAt);
       this.deliveries++;
       this.outputs[e.channel].next(e);

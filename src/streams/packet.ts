@@ -4,7 +4,14 @@
  * to it once delivered, so a long run allocates almost nothing.
  */
 
-export class Packet {
+/** What a kernel reads from a packet: the first `length` (index, value) pairs. */
+export interface PacketView {
+  readonly index: Int32Array;
+  readonly value: Float64Array;
+  readonly length: number;
+}
+
+export class Packet implements PacketView {
   readonly index: Int32Array;
   readonly value: Float64Array;
   length = 0;

@@ -18,7 +18,7 @@ describe('phase barriers', async () => {
   it('a slow layer below finishes before the layer above starts its residual phase', async () => {
     const mem = EventLogWriter.inMemory({});
     // Channel 0 carries the input into layer 0: slowed down, layer 0 keeps integrating long after layer 1 started.
-    const r = await simulateCase(c, { orders: [slowChannel(0, 500), slowChannel(1, 50)], log: mem.writer });
+    const r = await simulateCase(c, { orders: [slowChannel(0, 500), slowChannel(1, 50)], log: mem.writer, workers: 1 });
     expect(r.layers).toEqual(runAnnCase(c).layers);
     const log = decodeEventLog(mem.bytes()).records;
     const at = (layer: number, mark: PhaseMark) => {
@@ -45,7 +45,7 @@ describe('phase barriers', async () => {
   });
 
   it('the quiet times of the forward phases increase layer by layer', async () => {
-    const { stats } = await simulateCase(c, { orders: [fifo()] });
+    const { stats } = await simulateCase(c, { orders: [fifo()], workers: 1 });
     const quiet = stats.layers.map((l) => l.forward.quietAt);
     expect([...quiet].sort((a, b) => a - b)).toEqual(quiet);
     expect(stats.layers[0].backward.quietAt).toBeGreaterThan(stats.layers[3].backward.quietAt);
@@ -54,7 +54,7 @@ describe('phase barriers', async () => {
 
 describe('quiescence detection', async () => {
   it('a dropped packet is detected as a count mismatch with a clear error, not a hang', async () => {
-    const run = () => simulateCase(c, { orders: [drop(2)] });
+    const run = () => simulateCase(c, { orders: [drop(2)], workers: 1 });
     await expect(run()).rejects.toThrow(QuiescenceError);
     await expect(run()).rejects.toThrow(/layer \d+ \(\w+\), (forward|backward) standard phase: received \d+ of the \d+ events announced by the end-of-phase marker; \d+ events were lost/);
   });

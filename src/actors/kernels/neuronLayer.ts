@@ -6,7 +6,7 @@
  */
 import { biasIndex, fanIn, fanOut, weightsOf, type Synapses } from '../../network/connectivity.js';
 import { sizeOf, type NeuronLayer } from '../../network/topology.js';
-import type { Packet, SpikeSink } from '../../streams/packet.js';
+import type { PacketView, SpikeSink } from '../../streams/packet.js';
 import { residualSpike, standardSpike } from './spikeFunctions.js';
 
 /** `single`: one evaluation of the standard function per incoming event (the paper); `burst`: fire until quiet. */
@@ -101,7 +101,7 @@ export class NeuronLayerKernel {
   }
 
   /** Forward standard phase: add w·value for every event and let the receivers fire. */
-  integrateForward(p: Packet, out: SpikeSink): void {
+  integrateForward(p: PacketView, out: SpikeSink): void {
     const { start, pairs } = this.inbound;
     const w = this.weights, V = this.V;
     const theta = this.theta, silent = this.isTop;
@@ -161,7 +161,7 @@ export class NeuronLayerKernel {
   }
 
   /** Backward standard phase: error spikes δ from neuron k above add w_kj·δ to U_j. */
-  integrateBackward(p: Packet, out: SpikeSink): void {
+  integrateBackward(p: PacketView, out: SpikeSink): void {
     const { start, pairs } = this.errorInbound!;
     const w = this.upperWeights!, U = this.U, fPrime = this.fPrime;
     const thetaBp = this.thetaBp;

@@ -1,0 +1,109 @@
+/**
+ * Worker side of neuron sharding: this thread owns one contiguous range of neurons of every layer and
+ * runs the kernels on them. Every call returns the spikes it produced (global neuron indices), moved
+ * back with Comlink.transfer.
+ */
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { parentPort } from 'node:worker_threads';
+import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
+import { neuronLayers } from '../../network/topology.js';
+import type { SpikeSink } from '../../streams/packet.js';
+import { NeuronLayerKernel, type SpikePolicy } from '../kernels/neuronLayer.js';
+
+export interface SpikeBatch {
+  index: Int32Array;
+  value: Float64Array;
+  /** Accumulations done by this call. */
+  accumulations: number;
+}
+
+/** Fault injection for tests: fail on the n-th call (0-based) by throwing or by exiting the thread. */
+export interface CrashPlan {
+  afterCalls: number;
+  how: 'throw' | 'exit';
+}
+
+class Collector implements SpikeSink {
+  index = new Int32Array(1024);
+  value = new Float64Array(1024);
+  length = 0;
+
+  push(i: number, v: number): void {
+    if (this.length === this.index.length) {
+      const index = new Int32Array(2 * this.length);
+      const value = new Float64Array(2 * this.length);
+      index.set(this.index);
+      value.set(this.value);
+      this.index = index;
+      this.value = value;
+    }
+    this.index[this.length] = i;
+    this.value[this.length] = v;
+    this.length++;
+  }
+
+  take(accumulations: number): SpikeBatch {
+    const batch = { index: this.index.slice(0, this.length), value: this.value.slice(0, this.length), accumulations };
+    this.length = 0;
+    return Comlink.transfer(batch, [batch.index.buffer, batch.value.buffer]);
+  }
+}
+
+let kernels: (NeuronLayerKernel | null)[] = [];
+let crash: CrashPlan | null = null;
+let calls = 0;
+const out = new Collector();
+
+function kernel(l: number): NeuronLayerKernel {
+  if (crash && calls++ === crash.afterCalls) {
+    if (crash.how === 'exit') process.exit(3);
+    throw new Error('injected fault');
+  }
+  const k = kernels[l];
+  if (!k) throw new Error(`this worker owns no neuron of layer ${l}`);
+  return k;
+}
+
+function run(l: number, work: (k: NeuronLayerKernel) => void): SpikeBatch {
+  const k = kernel(l);
+  const before = k.accumulations;
+  work(k);
+  return out.take(k.accumulations - before);
+}
+
+const view = (index: Int32Array, value: Float64Array) => ({ index, value, length: index.length });
+
+export const shardApi = {
+  init(spec: NetworkSpec, ranges: ([number, number] | null)[], policy: SpikePolicy, crashPlan: CrashPlan | null): void {
+    const layers = neuronLayers(networkFromSpec(spec));
+    const L = layers.length - 1;
+    crash = crashPlan;
+    kernels = layers.map((layer, l) => {
+      const r = ranges[l];
+      return r ? new NeuronLayerKernel(layer, { policy, isTop: l === L, upper: l < L ? layers[l + 1] : null, lo: r[0], hi: r[1] }) : null;
+    });
+  },
+  resetForward: (l: number): SpikeBatch => run(l, (k) => k.resetForward()),
+  integrateForward: (l: number, index: Int32Array, value: Float64Array): SpikeBatch => run(l, (k) => k.integrateForward(view(index, value), out)),
+  residualForward: (l: number): SpikeBatch => run(l, (k) => k.residualForward(out)),
+  startBackward: (l: number, lowerS: Float64Array): SpikeBatch => run(l, (k) => k.startBackward(lowerS)),
+  startTopError: (l: number, U0: Float64Array): SpikeBatch => run(l, (k) => k.startTopError(U0, out)),
+  integrateBackward: (l: number, index: Int32Array, value: Float64Array): SpikeBatch => run(l, (k) => k.integrateBackward(view(index, value), out)),
+  residualBackward: (l: number): SpikeBatch => run(l, (k) => k.residualBackward(out)),
+  state(l: number): { V: Float64Array; S: Float64Array; Z: Float64Array } {
+    const k = kernel(l);
+    return { V: k.V.slice(), S: k.S.slice(), Z: k.Z.slice() };
+  },
+  increments(l: number): { dW: Float64Array; db: Float64Array } {
+    const k = kernel(l);
+    return { dW: k.dW.slice(), db: k.db.slice() };
+  },
+  clearIncrements(l: number): void {
+    kernel(l).clearIncrements();
+  },
+};
+
+export type ShardApi = typeof shardApi;
+
+if (parentPort) Comlink.expose(shardApi, nodeEndpoint(parentPort));

@@ -1,0 +1,91 @@
+/** Worker threads: failures are reported and contained; sample-parallel results do not depend on the split. */
+import { describe, expect, it } from 'vitest';
+import { simulateCase } from '../../src/actors/simulateCase.js';
+import { verifySamples } from '../../src/actors/verify.js';
+import { WorkerError } from '../../src/errors.js';
+import { readCaseFile } from '../../src/network/caseFile.js';
+import { initNetwork } from '../../src/network/init.js';
+import { imageAt } from '../../src/train/data/dataset.js';
+import { loadDataset } from '../../src/train/data/sources.js';
+import { runAnnCase } from '../../src/equivalence/annResult.js';
+import { runCli } from '../support/cli.js';
+import { EventLogWriter } from '../../src/streams/eventLog.js';
+import { parseOrders } from '../../src/streams/orders/index.js';
+
+const c = readCaseFile('examples/small.case.json');
+
+describe('neuron-sharded runs', () => {
+  it('give the integer ANN result with 2 and 3 workers', async () => {
+    const ann = runAnnCase(c).layers;
+    for (const workers of [2, 3]) expect((await simulateCase(c, { workers })).layers).toEqual(ann);
+  });
+
+  it('write the same event log on every run with the same seed, however threads are scheduled', async () => {
+    const logs: Buffer[] = [];
+    for (let k = 0; k < 3; k++) {
+      const mem = EventLogWriter.inMemory({});
+      await simulateCase(c, { workers: 3, orders: parseOrders('delay'), seed: 8, log: mem.writer });
+      logs.push(Buffer.from(mem.bytes()));
+    }
+    expect(logs[1].equals(logs[0])).toBe(true);
+    expect(logs[2].equals(logs[0])).toBe(true);
+  });
+
+  it.each(['throw', 'exit'] as const)('a worker that fails by %s mid-phase fails the run naming worker, layer and phase', async (how) => {
+    const start = performance.now();
+    const run = simulateCase(c, { workers: 2, faultInjection: { worker: 1, afterCalls: 6, how } });
+    await expect(run).rejects.toThrow(WorkerError);
+    await expect(simulateCase(c, { workers: 2, faultInjection: { worker: 1, afterCalls: 6, how } })).rejects.toThrow(
+      /worker 1 failed during layer \d+ \(\w+\), (forward|backward) (standard|residual) phase/,
+    );
+    expect(performance.now() - start).toBeLessThan(20_000);
+  });
+
+  it('the CLI exits with the error, and no thread keeps Node alive', () => {
+    const r = runCli(['check', 'examples/small.case.json', '--workers', '2'], 60_000);
+    expect(r.status).toBe(0);
+    const failing = (how: string) => {
+      process.env.SPIKEGRAD_FAULT = `worker=0,after=3,how=${how}`;
+      try {
+        return runCli(['check', 'examples/small.case.json', '--workers', '2'], 60_000);
+      } finally {
+        delete process.env.SPIKEGRAD_FAULT;
+      }
+    };
+    for (const how of ['throw', 'exit']) {
+      const f = failing(how);
+      expect(f.status).toBe(2); // null would mean it hung until the timeout
+      expect(f.stderr).toMatch(/spikegrad: worker 0 failed during layer/);
+      expect(f.stdout).not.toMatch(/equal/);
+    }
+  });
+});
+
+describe('sample-parallel verification', () => {
+  it('reports the same verdicts and statistics for 1, 2 and 3 workers', async () => {
+    const network = initNetwork(
+      {
+        inputShape: [1, 28, 28],
+        layers: [
+          { kind: 'conv2d', channels: 3, kernel: 5, stride: 3, padding: 0, activation: 'relu', theta: 64, thetaBp: 4 },
+          { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 64 },
+          { kind: 'flatten' },
+          { kind: 'dense', units: 10, activation: 'linear', theta: 64, thetaBp: 64 },
+        ],
+      },
+      { seed: 5 },
+    );
+    const { test } = loadDataset('mnist');
+    const samples = Array.from({ length: 7 }, (_, i) => ({ input: imageAt(test, i), target: test.labels[i] }));
+    const reports = [];
+    for (const workers of [1, 2, 3]) reports.push(await verifySamples(network, samples, 20, { workers, order: 'split,shuffle', seed: 4 }));
+    for (const r of reports) {
+      expect(r.samples).toBe(7);
+      expect(r.bitExact).toBe(7);
+      expect(r.failures).toEqual([]);
+      expect(r.stats).toEqual(reports[0].stats);
+      expect(r.accuracy).toBe(reports[0].accuracy);
+    }
+    expect(reports.map((r) => r.workers)).toEqual([1, 2, 3]);
+  });
+});
