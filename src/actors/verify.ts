@@ -45,6 +45,8 @@ export interface VerifyReport {
   stats: SnnStats;
   workers: number;
   seconds: number;
+  /** Of which starting the worker threads and building their networks. */
+  startupSeconds: number;
 }
 
 export interface Sample {
@@ -144,6 +146,7 @@ export async function verifySamples(
   const workers = Math.min(checkWorkers(settings.workers ?? defaultWorkers()), samples.length);
   let verdicts: SampleVerdict[];
   let stats: SnnStats;
+  let startup = 0;
   if (workers <= 1) {
     const verifier = new SampleVerifier(network, settings);
     try {
@@ -163,6 +166,7 @@ export async function verifySamples(
           const to = Math.floor(((h.id + 1) * samples.length) / workers);
           const chunk = samples.slice(from, to).map((s) => ({ input: Float64Array.from(s.input), target: s.target }));
           await h.call('start-up', (api) => api.init(spec, plain));
+          startup = Math.max(startup, performance.now() - start);
           const verdicts = await h.call(`verifying samples ${from}–${to - 1}`, (api) => api.verify(chunk, from, alpha));
           settings.onSample?.();
           return { verdicts, stats: await h.call('collecting statistics', (api) => api.stats()) };
@@ -184,6 +188,7 @@ export async function verifySamples(
     stats,
     workers: Math.max(1, workers),
     seconds: (performance.now() - start) / 1000,
+    startupSeconds: startup / 1000,
   };
 }
 
