@@ -204,6 +204,11 @@ export class SpikingNetwork {
     return assertEventBudget(this.network, input, alpha, this.budget);
   }
 
+  /** The weights changed in place (on-line training): the cached event bound no longer holds. */
+  weightsChanged(): void {
+    this.cachedBound = null;
+  }
+
   /** One example, forward and backward; increments add up until `clearIncrements()`. */
   async runExample(input: ArrayLike<number>, target: number, alpha: number): Promise<SnnExampleResult> {
     const { states } = await this.runExampleStates(input, target, alpha);

@@ -1,31 +1,75 @@
-/** `spikegrad demo`: the main job on the embedded MNIST data. */
+/**
+ * `spikegrad demo` (`npm start`): the main job on the embedded MNIST data, in a few minutes on 2 cores:
+ * train with the spike gradient (exact engine), export the integer model, evaluate it, verify test
+ * images on the asynchronous SNN with worker threads, train a few steps on-line through the SNN, and
+ * summarise.
+ */
 import type { Command } from 'commander';
-import { IntegerAnn } from '../equivalence/integerAnn.js';
+import cliProgress from 'cli-progress';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { verifySamples } from '../actors/verify.js';
+import { defaultWorkers } from '../actors/openNetwork.js';
 import { initNetwork } from '../network/init.js';
+import { loadModel, saveModel } from '../network/modelFile.js';
 import { mnistArchitecture } from '../network/presets.js';
-import { imageAt } from '../train/data/dataset.js';
+import { imageAt, sliceDataset } from '../train/data/dataset.js';
 import { loadDataset } from '../train/data/sources.js';
+import { evaluate } from '../train/evaluate.js';
+import { trainExact } from '../train/exactTrainer.js';
+import { trainOnlineSideBySide } from '../train/onlineSnn.js';
+import { parseOrders } from '../streams/orders/index.js';
+import { integerOption } from './snnOptions.js';
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run the integer ANN of the MNIST topology on embedded MNIST test images')
-    .option('--samples <n>', 'test images to run', '1000')
-    .option('--seed <n>', 'seed of the integer initialisation', '1')
-    .option('--alpha <a>', 'error scale α', '50')
-    .action((opts: { samples: string; seed: string; alpha: string }) => {
+    .description('the main job on embedded MNIST: train, export, evaluate, verify on the asynchronous SNN with workers, summarise')
+    .option('--train-images <n>', 'training images (one epoch)', '15000')
+    .option('--verify <n>', 'test images verified on the SNN', '300')
+    .option('--seed <n>', 'seed', '1')
+    .option('--out <dir>', 'where the model goes', 'out')
+    .action(async (o: { trainImages: string; verify: string; seed: string; out: string }) => {
+      const started = performance.now();
+      const seed = integerOption('--seed', o.seed);
+      const alpha = 50;
       const splits = loadDataset('mnist');
-      const network = initNetwork(mnistArchitecture(), { seed: Number(opts.seed) });
-      const ann = new IntegerAnn(network);
-      const n = Math.min(Number(opts.samples), splits.test.count);
-      const alpha = Number(opts.alpha);
-      const start = performance.now();
-      let correct = 0;
-      for (let i = 0; i < n; i++) {
-        if (ann.run(imageAt(splits.test, i), splits.test.labels[i], alpha) === splits.test.labels[i]) correct++;
-      }
-      const seconds = (performance.now() - start) / 1000;
-      console.log(`MNIST: ${splits.train.count} train / ${splits.validation.count} validation / ${splits.test.count} test images`);
-      console.log(`integer ANN (untrained, seed ${opts.seed}): ${n} test images forward+backward in ${seconds.toFixed(2)} s (${(n / seconds).toFixed(0)} images/s), accuracy ${((100 * correct) / n).toFixed(2)} %`);
+      const train = sliceDataset(splits.train, 0, integerOption('--train-images', o.trainImages));
+      const network = initNetwork(mnistArchitecture(), { seed, inputRms: 100 });
+      console.log(`spikegrad demo: MNIST 28x28-15C5-P2-40C5-P2-300-10, spike gradient (α ${alpha}), ${train.count} training images, seed ${seed}`);
+      const bar = new cliProgress.SingleBar({ format: 'train |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      let barStarted = false;
+      mkdirSync(o.out, { recursive: true });
+      const modelPath = join(o.out, 'demo-model.safetensors');
+      const result = trainExact(network, train, splits.validation, {
+        epochs: 1, batch: 32, alpha, seed, inputScale: 255, validationSamples: 2000,
+        optimizer: { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' },
+      }, {
+        onBatch: (r) => {
+          if (!barStarted) {
+            bar.start(r.batches, 0, { loss: '-', acc: '-', ips: '-' });
+            barStarted = true;
+          }
+          bar.update(r.batch, { loss: r.loss.toFixed(3), acc: r.accuracy.toFixed(3), ips: r.imagesPerSecond.toFixed(0) });
+        },
+        onEpoch: () => bar.stop(),
+      });
+      const epoch = result.history[0];
+      saveModel(modelPath, { network, info: { alpha: String(alpha), dataset: 'mnist' } });
+      const exported = loadModel(modelPath).network;
+      const test = evaluate(exported, splits.test);
+      console.log(`trained: ${epoch.imagesPerSecond.toFixed(0)} images/s (exact engine, one core), validation ${(100 * epoch.validationAccuracy).toFixed(2)} % → ${modelPath}`);
+      console.log(`integer model: test accuracy ${(100 * test.accuracy).toFixed(2)} % on ${test.samples} images (integer ANN, ${(test.samples / test.seconds).toFixed(0)} images/s)`);
+      const n = Math.min(integerOption('--verify', o.verify), splits.test.count);
+      const samples = Array.from({ length: n }, (_, i) => ({ input: imageAt(splits.test, i), target: splits.test.labels[i] }));
+      const workers = defaultWorkers();
+      const report = await verifySamples(exported, samples, alpha, { workers, order: 'split,delay', seed });
+      console.log(`asynchronous SNN (split,delay order, ${report.workers} workers): bit-exact ${report.bitExact}/${report.samples}, SNN accuracy ${(100 * report.accuracy).toFixed(2)} %, ${(report.samples / report.seconds).toFixed(1)} images/s`);
+      const rel = report.stats.layers.map((l) => `${l.kind} ${l.forward.relativeOps.toFixed(2)}/${l.backward.relativeOps.toFixed(2)}`).join(', ');
+      console.log(`relative synaptic operations forward/backward per layer: ${rel}`);
+      const online = await trainOnlineSideBySide(exported, train, 2, 8, alpha, { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', inputScale: 255 }, { orders: parseOrders('shuffle'), seed }, seed);
+      console.log(`on-line training through the SNN: ${online.length} mini-batches, weights ${online.every((r) => r.identical) ? 'identical to the integer ANN trainer after every step' : 'DIFFER from the integer ANN trainer'}`);
+      console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      if (report.bitExact !== report.samples || !online.every((r) => r.identical)) process.exitCode = 1;
     });
 }

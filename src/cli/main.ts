@@ -5,6 +5,9 @@ import { SpikegradError } from '../errors.js';
 import { registerAnn } from './annCommand.js';
 import { registerCheck } from './checkCommand.js';
 import { registerDemo } from './demoCommand.js';
+import { registerEval } from './evalCommand.js';
+import { registerTrain } from './trainCommand.js';
+import { registerVerify } from './verifyCommand.js';
 import { registerReplay } from './replayCommand.js';
 import { registerSimulate } from './simulateCommand.js';
 
@@ -18,6 +21,9 @@ registerAnn(program);
 registerCheck(program);
 registerSimulate(program);
 registerReplay(program);
+registerTrain(program);
+registerEval(program);
+registerVerify(program);
 registerDemo(program);
 
 try {

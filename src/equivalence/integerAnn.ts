@@ -112,6 +112,12 @@ export class IntegerAnn {
     return predicted;
   }
 
+  /** The weights changed (an optimizer step): the exact-range bounds must be computed again. */
+  weightsChanged(): void {
+    this.guardedInput = -1;
+    this.guardedAlpha = -1;
+  }
+
   clearIncrements(): void {
     for (const s of this.state) {
       s.dW.fill(0);

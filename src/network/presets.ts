@@ -14,7 +14,7 @@ export function chainThetaBp(layers: LayerArch[]): LayerArch[] {
 }
 
 /** 28x28-15C5-P2-40C5-P2-300-10 with forward threshold Θ on the weighted layers and averaging pools. */
-export function mnistArchitecture(theta = 256): Architecture {
+export function mnistArchitecture(theta = 1024): Architecture {
   const conv = (channels: number): LayerArch => ({ kind: 'conv2d', channels, kernel: 5, stride: 1, padding: 0, activation: 'relu', theta, thetaBp: theta });
   const pool: LayerArch = { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 4 };
   return {
@@ -28,7 +28,7 @@ export function mnistArchitecture(theta = 256): Architecture {
 }
 
 /** 32x32-128C3-256C3-P2-512C3-P2-1024C3-512C3-1024-512-10 (padding 1 keeps the 3x3 convolutions' size). */
-export function cifar10Architecture(theta = 256): Architecture {
+export function cifar10Architecture(theta = 1024): Architecture {
   const conv = (channels: number): LayerArch => ({ kind: 'conv2d', channels, kernel: 3, stride: 1, padding: 1, activation: 'relu', theta, thetaBp: theta });
   const pool: LayerArch = { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 4 };
   const dense = (units: number, activation: 'relu' | 'linear' = 'relu'): LayerArch => ({ kind: 'dense', units, activation, theta, thetaBp: theta });

@@ -1,12 +1,13 @@
 /**
- * The safetensors container (8-byte little-endian header length, JSON header, raw little-endian data),
- * restricted to integer dtypes. Decoding checks every offset and size so a corrupt file is refused.
+ * The safetensors container (8-byte little-endian header length, JSON header, raw little-endian data):
+ * integer dtypes for models, F64 for optimizer state in checkpoints. Decoding checks every offset and
+ * size so a corrupt file is refused.
  */
 import { InputError, inFile } from '../errors.js';
 
-export type IntDtype = 'I8' | 'I16' | 'I32' | 'I64' | 'U8' | 'U16' | 'U32';
+export type IntDtype = 'I8' | 'I16' | 'I32' | 'I64' | 'U8' | 'U16' | 'U32' | 'F64';
 
-const DTYPE_BYTES: Record<IntDtype, number> = { I8: 1, I16: 2, I32: 4, I64: 8, U8: 1, U16: 2, U32: 4 };
+const DTYPE_BYTES: Record<IntDtype, number> = { I8: 1, I16: 2, I32: 4, I64: 8, U8: 1, U16: 2, U32: 4, F64: 8 };
 
 export interface Tensor {
   dtype: IntDtype;
@@ -41,6 +42,7 @@ function writeValues(view: DataView, offset: number, dtype: IntDtype, data: Floa
       case 'U8': view.setUint8(at, v); break;
       case 'U16': view.setUint16(at, v, true); break;
       case 'U32': view.setUint32(at, v, true); break;
+      case 'F64': view.setFloat64(at, v, true); break;
     }
   }
 }
@@ -65,6 +67,7 @@ function readValues(view: DataView, offset: number, dtype: IntDtype, count: numb
       case 'U8': out[i] = view.getUint8(at); break;
       case 'U16': out[i] = view.getUint16(at, true); break;
       case 'U32': out[i] = view.getUint32(at, true); break;
+      case 'F64': out[i] = view.getFloat64(at, true); break;
     }
   }
   return out;

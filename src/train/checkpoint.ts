@@ -1,0 +1,89 @@
+/**
+ * Training checkpoints: the integer model, the optimizer's float64 state and the progress, in one
+ * safetensors file written atomically (a crash mid-write keeps the previous checkpoint).
+ */
+import { readFileSync } from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import { InputError, inFile } from '../errors.js';
+import { decodeModel, encodeModel } from '../network/modelFile.js';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from '../network/safetensors.js';
+import type { Network } from '../network/topology.js';
+import type { OptimizerState } from './optimizer.js';
+
+export const CHECKPOINT_FORMAT = 'spikegrad-checkpoint/1';
+
+export interface Progress {
+  /** Epoch in progress (0-based) and the number of its batches already done. */
+  epoch: number;
+  batch: number;
+  /** Best validation accuracy so far and its epoch. */
+  best: { accuracy: number; epoch: number } | null;
+  history: Record<string, number>[];
+}
+
+export interface Checkpoint {
+  network: Network;
+  optimizer: OptimizerState;
+  progress: Progress;
+  /** The training configuration, to check a resume uses the same one. */
+  config: Record<string, unknown>;
+}
+
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const model = decodeSafetensors(encodeModel({ network: c.network, info: {} }));
+  const tensors = new Map<string, Tensor>();
+  for (const [name, t] of model.tensors) tensors.set(`model.${name}`, t);
+  c.optimizer.master.forEach((m, k) => tensors.set(`optimizer.master.${k}`, { dtype: 'F64', shape: [m.length], data: m }));
+  c.optimizer.velocity.forEach((v, k) => tensors.set(`optimizer.velocity.${k}`, { dtype: 'F64', shape: [v.length], data: v }));
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(model.metadata)) metadata[`model.${k}`] = v;
+  metadata.format = CHECKPOINT_FORMAT;
+  metadata.step = String(c.optimizer.step);
+  metadata.progress = JSON.stringify(c.progress);
+  metadata.config = JSON.stringify(c.config);
+  return encodeSafetensors(tensors, metadata);
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  if (metadata.format !== CHECKPOINT_FORMAT) throw new InputError(inFile(file, `__metadata__.format: expected "${CHECKPOINT_FORMAT}", found ${JSON.stringify(metadata.format ?? null)}`));
+  const modelTensors = new Map<string, Tensor>();
+  const master: Float64Array[] = [];
+  const velocity: Float64Array[] = [];
+  for (const [name, t] of tensors) {
+    if (name.startsWith('model.')) modelTensors.set(name.slice(6), t);
+    else if (name.startsWith('optimizer.master.')) master[Number(name.slice(17))] = t.data;
+    else if (name.startsWith('optimizer.velocity.')) velocity[Number(name.slice(19))] = t.data;
+  }
+  const modelMeta = Object.fromEntries(Object.entries(metadata).filter(([k]) => k.startsWith('model.')).map(([k, v]) => [k.slice(6), v]));
+  const { network } = decodeModel(encodeSafetensors(modelTensors, modelMeta), file);
+  const json = (field: string): unknown => {
+    try {
+      return JSON.parse(metadata[field] ?? 'null');
+    } catch {
+      throw new InputError(inFile(file, `__metadata__.${field}: not valid JSON`));
+    }
+  };
+  const weighted = network.layers.filter((l) => l.kind === 'dense' || l.kind === 'conv2d').length;
+  if (master.length !== weighted || velocity.length !== weighted || master.some((m) => !m) || velocity.some((v) => !v)) {
+    throw new InputError(inFile(file, `optimizer state: expected master weights and velocities for ${weighted} weighted layers`));
+  }
+  const step = Number(metadata.step);
+  if (!Number.isSafeInteger(step) || step < 0) throw new InputError(inFile(file, `__metadata__.step: expected a non-negative integer, found ${metadata.step}`));
+  return { network, optimizer: { step, master, velocity }, progress: json('progress') as Progress, config: json('config') as Record<string, unknown> };
+}
+
+export function saveCheckpoint(path: string, c: Checkpoint): void {
+  const bytes = encodeCheckpoint(c);
+  writeFileAtomic.sync(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+export function loadCheckpoint(path: string): Checkpoint {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new InputError(`${path}: cannot read the checkpoint (${(e as Error).message})`);
+  }
+  return decodeCheckpoint(bytes, path);
+}

@@ -1,0 +1,79 @@
+/**
+ * On-line training through the SNN side by side with the integer ANN trainer: the same mini-batches,
+ * increments from spikes on one side and from the integer ANN on the other, the same optimizer step,
+ * and the integer weights compared after every step.
+ */
+import { SpikingNetwork, type SnnOptions } from '../actors/simulation.js';
+import { compareArrays, type Mismatch } from '../equivalence/compare.js';
+import { IntegerAnn } from '../equivalence/integerAnn.js';
+import { buildNetwork, networkSpec } from '../network/build.js';
+import { hasWeights, type Network } from '../network/topology.js';
+import { imageAt, type Dataset } from './data/dataset.js';
+import { epochOrder } from './exactTrainer.js';
+import { IntegerSgd, type OptimizerConfig } from './optimizer.js';
+
+export interface OnlineStepReport {
+  step: number;
+  identical: boolean;
+  mismatches: Mismatch[];
+}
+
+/** Deep copy of a network (its own weight arrays). */
+export function cloneNetwork(network: Network): Network {
+  const spec = networkSpec(network);
+  return buildNetwork(spec.arch, spec.params.map((p) => (p ? { weights: Float64Array.from(p.weights), bias: Float64Array.from(p.bias) } : undefined)));
+}
+
+export async function trainOnlineSideBySide(
+  network: Network,
+  train: Dataset,
+  steps: number,
+  batch: number,
+  alpha: number,
+  optimizer: Omit<OptimizerConfig, 'alpha' | 'totalSteps'> & { inputScale?: number },
+  snnOptions: SnnOptions,
+  seed: number,
+  onStep?: (r: OnlineStepReport) => void,
+): Promise<OnlineStepReport[]> {
+  const snnNet = cloneNetwork(network);
+  const annNet = cloneNetwork(network);
+  const snn = new SpikingNetwork(snnNet, snnOptions);
+  const ann = new IntegerAnn(annNet);
+  const config = { ...optimizer, alpha, totalSteps: steps };
+  const snnSgd = new IntegerSgd(snnNet, config);
+  const annSgd = new IntegerSgd(annNet, config);
+  const order = epochOrder(train.count, seed, 0);
+  const weightedAnn = ann.layers.map((l, k) => (hasWeights(l) ? k : -1)).filter((k) => k >= 0);
+  const reports: OnlineStepReport[] = [];
+  try {
+    for (let step = 0; step < steps; step++) {
+      await snn.clearIncrements();
+      ann.clearIncrements();
+      const from = (step * batch) % train.count;
+      for (let k = 0; k < batch; k++) {
+        const i = order[(from + k) % train.count];
+        await snn.runExample(imageAt(train, i), train.labels[i], alpha);
+        ann.run(imageAt(train, i), train.labels[i], alpha);
+      }
+      const snnIncrements = (await snn.incrementArrays()).filter((_, k) => weightedAnn.includes(k));
+      snnSgd.step(snnIncrements, batch);
+      annSgd.step(weightedAnn.map((k) => ({ dW: ann.state[k].dW, db: ann.state[k].db })), batch);
+      snn.weightsChanged();
+      ann.weightsChanged();
+      const mismatches: Mismatch[] = [];
+      annNet.layers.forEach((layer, i) => {
+        const other = snnNet.layers[i];
+        if (hasWeights(layer) && hasWeights(other)) {
+          compareArrays(i, 'dW', layer.weights, other.weights, mismatches, 5);
+          compareArrays(i, 'db', layer.bias, other.bias, mismatches, 5);
+        }
+      });
+      const report = { step: step + 1, identical: mismatches.length === 0, mismatches };
+      reports.push(report);
+      onStep?.(report);
+    }
+  } finally {
+    snn.dispose();
+  }
+  return reports;
+}
