@@ -1,0 +1,83 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { writeCifarDir } from '../support/idxFiles.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'spikegrad-train-cli-'));
+const topology = join(dir, 'tiny.json');
+writeFileSync(
+  topology,
+  JSON.stringify({
+    inputShape: [1, 28, 28],
+    layers: [
+      { kind: 'conv2d', channels: 3, kernel: 5, stride: 3, activation: 'relu', theta: 1024, thetaBp: 4 },
+      { kind: 'avgpool', size: 2, theta: 4, thetaBp: 1024 },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 10, activation: 'linear', theta: 1024, thetaBp: 1024 },
+    ],
+  }),
+);
+const model = join(dir, 'm.safetensors');
+
+describe('train → eval → verify on a tiny model', () => {
+  it('trains, saves the best model and a checkpoint, and reports test accuracy', () => {
+    const r = runCli(['train', '--topology', topology, '--limit', '600', '--epochs', '2', '--lr', '0.02', '--val-samples', '100', '--test-samples', '200', '--out', model, '--json']);
+    expect(r.stderr).toMatch(/epoch 2\/2: loss/);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.history).toHaveLength(2);
+    expect(out.testSamples).toBe(200);
+    expect(out.testAccuracy).toBeGreaterThan(0.4);
+    expect(existsSync(model)).toBe(true);
+    expect(existsSync(`${model}.ckpt`)).toBe(true);
+  });
+
+  it('eval gives the accuracy of the integer model', () => {
+    const r = runCli(['eval', model, '--samples', '200', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.samples).toBe(200);
+    expect(out.accuracy).toBeGreaterThan(0.4);
+  });
+
+  it('verify: every sample bit-exact on the SNN with workers, and on-line training identical to the ANN', () => {
+    const r = runCli(['verify', model, '--samples', '16', '--workers', '2', '--order', 'split,delay', '--train-steps', '2', '--batch', '4', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.samples).toBe(16);
+    expect(out.bitExact).toBe(16);
+    expect(out.mismatches).toEqual([]);
+    expect(out.online).toEqual({ steps: 2, identical: true, firstDifference: null });
+    expect(out.relativeSynapticOps).toHaveLength(3);
+  });
+
+  it('resuming from the final checkpoint has nothing left to do and keeps the model', () => {
+    const r = runCli(['train', '--resume', `${model}.ckpt`, '--out', model, '--test-samples', '50', '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).history).toHaveLength(2);
+  });
+});
+
+describe('bad input and unavailable engines', () => {
+  it.each([
+    [['train', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm'], /cannot find train-images-idx3-ubyte .* in \/nonexistent\/fm; install it with "apt-get install dataset-fashion-mnist"/],
+    [['train', '--engine', 'tfjs'], /--engine tfjs: the TensorFlow\.js engine is not part of this version yet/],
+    [['train', '--topology', 'nope.json'], /--topology: "nope\.json" is neither mnist, cifar10 nor a readable JSON file/],
+    [['train', '--resume', topology], /tiny\.json: header length .* runs past the end|not a/],
+    [['eval', 'missing.safetensors'], /missing\.safetensors: cannot read the model file/],
+  ])('spikegrad %s', (args, pattern) => {
+    const r = runCli(args as string[]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(pattern as RegExp);
+  });
+
+  it('refuses a model whose topology does not fit the data', () => {
+    const cifar = join(dir, 'cifar');
+    writeCifarDir(cifar, 3);
+    const r = runCli(['eval', model, '--dataset', 'cifar10', '--data-dir', cifar]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the model takes inputs of 784 values .* but cifar10\/test images have 3072 \(3x32x32\)/);
+  });
+});

@@ -1,0 +1,81 @@
+/** Small, fast versions of training: the loss falls, resume equals an uninterrupted run, bad inputs are refused. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Architecture } from '../../src/network/architecture.js';
+import { initNetwork } from '../../src/network/init.js';
+import { decodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
+import { sliceDataset } from '../../src/train/data/dataset.js';
+import { loadDataset } from '../../src/train/data/sources.js';
+import { trainExact, TrainingError, type ExactTrainConfig } from '../../src/train/exactTrainer.js';
+import { IntegerSgd } from '../../src/train/optimizer.js';
+import { trainOnlineSideBySide } from '../../src/train/onlineSnn.js';
+import { parseOrders } from '../../src/streams/orders/index.js';
+import { hasWeights } from '../../src/network/topology.js';
+
+const tiny: Architecture = {
+  inputShape: [1, 28, 28],
+  layers: [
+    { kind: 'conv2d', channels: 4, kernel: 5, stride: 2, padding: 0, activation: 'relu', theta: 1024, thetaBp: 4 },
+    { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 1024 },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 10, activation: 'linear', theta: 1024, thetaBp: 1024 },
+  ],
+};
+const splits = loadDataset('mnist');
+const train = sliceDataset(splits.train, 0, 320);
+const validation = sliceDataset(splits.validation, 0, 100);
+const config: ExactTrainConfig = { epochs: 2, batch: 16, alpha: 50, seed: 3, inputScale: 255, optimizer: { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' } };
+const weightsOf = (c: { network: { layers: { kind: string }[] } }) => c.network.layers.filter(hasWeights).map((l) => [Array.from(l.weights), Array.from(l.bias)]);
+
+describe('exact engine', () => {
+  it('lowers the loss on a few hundred images', () => {
+    const r = trainExact(initNetwork(tiny, { seed: 2 }), train, validation, { ...config, epochs: 3 });
+    expect(r.history).toHaveLength(3);
+    expect(r.history[2].loss).toBeLessThan(r.history[0].loss * 0.8);
+    expect(r.history[2].validationAccuracy).toBeGreaterThan(0.3);
+  });
+
+  it('resumed from a checkpoint (mid-epoch, through the file) ends with the same weights as an uninterrupted run', () => {
+    const full = trainExact(initNetwork(tiny, { seed: 2 }), train, validation, config);
+    let calls = 0;
+    let saved: Checkpoint | null = null;
+    const first = trainExact(initNetwork(tiny, { seed: 2 }), train, validation, config, {
+      interrupted: () => ++calls === 27, // epoch 2, step 7
+      onInterrupt: (c) => (saved = c),
+    });
+    expect(first.interrupted).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'spikegrad-ckpt-'));
+    saveCheckpoint(join(dir, 'c.ckpt'), saved!);
+    const resume = loadCheckpoint(join(dir, 'c.ckpt'));
+    expect(resume.progress.epoch).toBe(1);
+    expect(resume.progress.batch).toBe(6);
+    const second = trainExact(resume.network, train, validation, config, {}, resume);
+    expect(weightsOf(second)).toEqual(weightsOf(full));
+    expect(second.optimizer.state.master).toEqual(full.optimizer.state.master);
+  });
+
+  it('names the epoch and step when weights leave the exact range', () => {
+    const wild = { ...config, optimizer: { ...config.optimizer, lr: 1e15, schedule: 'constant' as const } };
+    expect(() => trainExact(initNetwork(tiny, { seed: 2 }), train, validation, wild)).toThrow(TrainingError);
+    expect(() => trainExact(initNetwork(tiny, { seed: 2 }), train, validation, wild)).toThrow(/epoch 1, step \d+: layer \d+ .* exceeds 2\^53 − 1/);
+  });
+
+  it('refuses a corrupt or truncated checkpoint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spikegrad-ckpt-'));
+    const net = initNetwork(tiny, { seed: 2 });
+    saveCheckpoint(join(dir, 'c.ckpt'), { network: net, optimizer: new IntegerSgd(net, { lr: 1, momentum: 0, weightDecay: 0, alpha: 1, schedule: 'constant', totalSteps: 1 }).state, progress: { epoch: 0, batch: 0, best: null, history: [] }, config: {} });
+    const bytes = readFileSync(join(dir, 'c.ckpt'));
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), 'c.ckpt')).toThrow(/c\.ckpt: /);
+    writeFileSync(join(dir, 'bad.ckpt'), 'not a checkpoint at all');
+    expect(() => loadCheckpoint(join(dir, 'bad.ckpt'))).toThrow(/bad\.ckpt: header length .* runs past the end/);
+  });
+});
+
+describe('on-line training through the SNN', () => {
+  it('keeps weights identical to the integer ANN trainer after every step', async () => {
+    const reports = await trainOnlineSideBySide(initNetwork(tiny, { seed: 4 }), train, 3, 4, 50, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', inputScale: 255 }, { orders: parseOrders('split,shuffle'), seed: 6 }, 6);
+    expect(reports.map((r) => r.identical)).toEqual([true, true, true]);
+  });
+});
