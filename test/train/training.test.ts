@@ -12,7 +12,7 @@ import { trainExact, TrainingError, type ExactTrainConfig } from '../../src/trai
 import { IntegerSgd } from '../../src/train/optimizer.js';
 import { trainOnlineSideBySide } from '../../src/train/onlineSnn.js';
 import { parseOrders } from '../../src/streams/orders/index.js';
-import { hasWeights } from '../../src/network/topology.js';
+import { hasWeights, type Network } from '../../src/network/topology.js';
 
 const tiny: Architecture = {
   inputShape: [1, 28, 28],
@@ -27,7 +27,7 @@ const splits = loadDataset('mnist');
 const train = sliceDataset(splits.train, 0, 320);
 const validation = sliceDataset(splits.validation, 0, 100);
 const config: ExactTrainConfig = { epochs: 2, batch: 16, alpha: 50, seed: 3, inputScale: 255, optimizer: { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' } };
-const weightsOf = (c: { network: { layers: { kind: string }[] } }) => c.network.layers.filter(hasWeights).map((l) => [Array.from(l.weights), Array.from(l.bias)]);
+const weightsOf = (c: { network: Network }) => c.network.layers.filter(hasWeights).map((l) => [Array.from(l.weights), Array.from(l.bias)]);
 
 describe('exact engine', () => {
   it('lowers the loss on a few hundred images', () => {
