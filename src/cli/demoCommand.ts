@@ -41,8 +41,9 @@ export function registerDemo(program: Command): void {
       let barStarted = false;
       mkdirSync(o.out, { recursive: true });
       const modelPath = join(o.out, 'demo-model.safetensors');
-      const result = trainExact(network, train, splits.validation, {
-        epochs: 1, batch: 32, alpha, seed, inputScale: 255, validationSamples: 2000,
+      const workers = defaultWorkers();
+      const result = await trainExact(network, train, splits.validation, {
+        epochs: 1, batch: 32, alpha, seed, inputScale: 255, validationSamples: 2000, workers,
         optimizer: { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' },
       }, {
         onBatch: (r) => {
@@ -58,11 +59,10 @@ export function registerDemo(program: Command): void {
       saveModel(modelPath, { network, info: { alpha: String(alpha), dataset: 'mnist' } });
       const exported = loadModel(modelPath).network;
       const test = evaluate(exported, splits.test);
-      console.log(`trained: ${epoch.imagesPerSecond.toFixed(0)} images/s (exact engine, one core), validation ${(100 * epoch.validationAccuracy).toFixed(2)} % → ${modelPath}`);
+      console.log(`trained: ${epoch.imagesPerSecond.toFixed(0)} images/s (exact engine, ${workers} workers), validation ${(100 * epoch.validationAccuracy).toFixed(2)} % → ${modelPath}`);
       console.log(`integer model: test accuracy ${(100 * test.accuracy).toFixed(2)} % on ${test.samples} images (integer ANN, ${(test.samples / test.seconds).toFixed(0)} images/s)`);
       const n = Math.min(integerOption('--verify', o.verify), splits.test.count);
       const samples = Array.from({ length: n }, (_, i) => ({ input: imageAt(splits.test, i), target: splits.test.labels[i] }));
-      const workers = defaultWorkers();
       const report = await verifySamples(exported, samples, alpha, { workers, order: 'split,delay', seed });
       console.log(`asynchronous SNN (split,delay order, ${report.workers} workers): bit-exact ${report.bitExact}/${report.samples}, SNN accuracy ${(100 * report.accuracy).toFixed(2)} %, ${(report.samples / report.seconds).toFixed(1)} images/s`);
       const rel = report.stats.layers.map((l) => `${l.kind} ${l.forward.relativeOps.toFixed(2)}/${l.backward.relativeOps.toFixed(2)}`).join(', ');

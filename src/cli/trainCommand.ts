@@ -11,6 +11,7 @@ import { checkModelFitsData, evaluate } from '../train/evaluate.js';
 import { trainExact, type ExactTrainConfig } from '../train/exactTrainer.js';
 import { resolveTopology } from '../train/topologyFile.js';
 import { integerOption } from './snnOptions.js';
+import { defaultWorkers } from '../actors/openNetwork.js';
 
 interface TrainOptions {
   dataset: string;
@@ -32,6 +33,7 @@ interface TrainOptions {
   out: string;
   checkpoint?: string;
   resume?: string;
+  workers: string;
   json?: boolean;
 }
 
@@ -64,8 +66,9 @@ export function registerTrain(program: Command): void {
     .option('--out <file>', 'where the best integer model goes', 'model.safetensors')
     .option('--checkpoint <file>', 'checkpoint written after each epoch and on Ctrl-C (default OUT.ckpt)')
     .option('--resume <ckpt>', 'continue from a checkpoint (its configuration is used)')
+    .option('--workers <n>', 'worker threads sharing each mini-batch (0 or 1: this thread; the weights do not depend on it)', String(defaultWorkers()))
     .option('--json', 'print one JSON object at the end')
-    .action((o: TrainOptions) => {
+    .action(async (o: TrainOptions) => {
       if (o.engine === 'tfjs') throw new InputError('--engine tfjs: the TensorFlow.js engine is not part of this version yet; use --engine exact');
       if (o.gradient === 'float') throw new InputError('--gradient float: the float-gradient ablation belongs to the tfjs engine, which is not part of this version yet; the exact engine trains with the spike gradient');
       const splits = loadDataset(o.dataset, o.dataDir);
@@ -81,6 +84,7 @@ export function registerTrain(program: Command): void {
             optimizer: { lr: positive('--lr', o.lr), momentum: Number(o.momentum), weightDecay: Number(o.weightDecay), schedule: 'cosine' },
             validationSamples: o.valSamples ? integerOption('--val-samples', o.valSamples) : undefined,
             inputScale: 255,
+            workers: integerOption('--workers', o.workers),
             limit: o.limit ? integerOption('--limit', o.limit) : null,
             dataset: o.dataset,
           };
@@ -99,7 +103,7 @@ export function registerTrain(program: Command): void {
       const onSigint = () => (stop = true);
       process.on('SIGINT', onSigint);
       try {
-        const result = trainExact(network, train, splits.validation, config, {
+        const result = await trainExact(network, train, splits.validation, config, {
           onBatch: (r) => {
             if (r.epoch !== barEpoch) {
               if (barEpoch >= 0) bar.stop();

@@ -112,6 +112,21 @@ export class IntegerAnn {
     return predicted;
   }
 
+  /** Largest |ΔW| or |Δb| one example can add, from the last range check (0 before any). */
+  get incrementBound(): number {
+    return this.maxIncrement;
+  }
+
+  /**
+   * The weights changed, and someone else (the thread that changed them) has already proved that
+   * inputs up to `maxAbsInput` and this α stay exact, with `maxIncrement` per example.
+   */
+  rangeCheckedElsewhere(maxAbsInput: number, alpha: number, maxIncrement: number): void {
+    this.guardedInput = maxAbsInput;
+    this.guardedAlpha = alpha;
+    this.maxIncrement = maxIncrement;
+  }
+
   /** The weights changed (an optimizer step): the exact-range bounds must be computed again. */
   weightsChanged(): void {
     this.guardedInput = -1;

@@ -6,12 +6,12 @@
  * and ends with the same weights as an uninterrupted one.
  */
 import { IntegerAnn } from '../equivalence/integerAnn.js';
-import { crossEntropy } from '../equivalence/topError.js';
 import { SpikegradError } from '../errors.js';
-import { hasWeights, type Network } from '../network/topology.js';
+import type { Network } from '../network/topology.js';
 import { Rng } from '../random.js';
+import { LocalBatchRunner, ParallelBatchRunner, type BatchOutcome, type BatchRunner } from './batchRunner.js';
 import type { Checkpoint, Progress } from './checkpoint.js';
-import { imageAt, type Dataset } from './data/dataset.js';
+import type { Dataset } from './data/dataset.js';
 import { evaluate } from './evaluate.js';
 import { IntegerSgd, type OptimizerConfig } from './optimizer.js';
 
@@ -25,6 +25,8 @@ export interface ExactTrainConfig {
   inputScale: number;
   /** Validation images scored after each epoch (default: all). */
   validationSamples?: number;
+  /** Worker threads sharing each mini-batch (0 or 1: this thread). Results do not depend on it. */
+  workers?: number;
 }
 
 export interface BatchReport {
@@ -74,21 +76,37 @@ export interface TrainResult {
   optimizer: IntegerSgd;
 }
 
-export function trainExact(
+export async function trainExact(
   network: Network,
   train: Dataset,
   validation: Dataset,
   config: ExactTrainConfig,
   hooks: TrainHooks = {},
   resume?: Checkpoint,
-): TrainResult {
+): Promise<TrainResult> {
+  // The parallel runner moves the weights into shared memory: create it before the optimizer.
+  const runner: BatchRunner = (config.workers ?? 0) > 1 ? ParallelBatchRunner.create(network, config.workers!) : new LocalBatchRunner(network);
+  try {
+    return await trainWith(runner, network, train, validation, config, hooks, resume);
+  } finally {
+    await runner.close();
+  }
+}
+
+async function trainWith(
+  runner: BatchRunner,
+  network: Network,
+  train: Dataset,
+  validation: Dataset,
+  config: ExactTrainConfig,
+  hooks: TrainHooks,
+  resume?: Checkpoint,
+): Promise<TrainResult> {
   const batches = Math.ceil(train.count / config.batch);
   const sgd = new IntegerSgd(network, { ...config.optimizer, alpha: config.alpha, totalSteps: config.epochs * batches, inputScale: config.inputScale });
   const progress: Progress = resume ? structuredClone(resume.progress) : { epoch: 0, batch: 0, best: null, history: [] };
   if (resume) sgd.state = structuredClone(resume.optimizer);
-  const ann = new IntegerAnn(network);
-  const top = network.layers[network.layers.length - 1] as { theta: number };
-  const weighted = ann.layers.map((l, k) => (hasWeights(l) ? k : -1)).filter((k) => k >= 0);
+  const evaluator = new IntegerAnn(network);
   const checkpoint = (): Checkpoint => ({ network, optimizer: sgd.state, progress, config: { ...config } });
   const history = progress.history as unknown as EpochRecord[];
 
@@ -101,27 +119,24 @@ export function trainExact(
         hooks.onInterrupt?.(checkpoint());
         return { network, history, best: progress.best, interrupted: true, optimizer: sgd };
       }
-      ann.clearIncrements();
       const from = progress.batch * config.batch;
       const to = Math.min(train.count, from + config.batch);
+      let outcome: BatchOutcome;
       try {
-        for (let k = from; k < to; k++) {
-          const i = order[k];
-          const label = train.labels[i];
-          if (ann.run(imageAt(train, i), label, config.alpha) === label) correct++;
-          lossSum += crossEntropy(ann.top.a, top.theta, label);
-        }
+        outcome = await runner.run(train, order.subarray(from, to), config.alpha);
       } catch (e) {
         // Weights grown out of the exact range (a learning rate far too high): say when, keep the last checkpoint.
         if (e instanceof SpikegradError) throw new TrainingError(`epoch ${progress.epoch + 1}, step ${progress.batch + 1}: ${e.message}; the last good checkpoint was kept`);
         throw e;
       }
+      lossSum += outcome.loss;
+      correct += outcome.correct;
       seen += to - from;
       if (!Number.isFinite(lossSum)) {
         throw new NanLossError(`the loss became ${lossSum} in epoch ${progress.epoch + 1}, step ${progress.batch + 1}; the last good checkpoint was kept`);
       }
-      sgd.step(weighted.map((k) => ({ dW: ann.state[k].dW, db: ann.state[k].db })), to - from);
-      ann.weightsChanged();
+      sgd.step(outcome.increments, to - from);
+      runner.weightsChanged();
       const now = performance.now();
       if (hooks.onBatch && (now - lastReport > 250 || progress.batch === batches - 1)) {
         lastReport = now;
@@ -129,7 +144,8 @@ export function trainExact(
       }
     }
     const seconds = (performance.now() - start) / 1000;
-    const validationAccuracy = evaluate(network, validation, config.validationSamples ?? validation.count, ann).accuracy;
+    evaluator.weightsChanged();
+    const validationAccuracy = evaluate(network, validation, config.validationSamples ?? validation.count, evaluator).accuracy;
     const record: EpochRecord = {
       epoch: progress.epoch + 1,
       loss: lossSum / Math.max(1, seen),

@@ -30,18 +30,18 @@ const config: ExactTrainConfig = { epochs: 2, batch: 16, alpha: 50, seed: 3, inp
 const weightsOf = (c: { network: Network }) => c.network.layers.filter(hasWeights).map((l) => [Array.from(l.weights), Array.from(l.bias)]);
 
 describe('exact engine', () => {
-  it('lowers the loss on a few hundred images', () => {
-    const r = trainExact(initNetwork(tiny, { seed: 2 }), train, validation, { ...config, epochs: 3 });
+  it('lowers the loss on a few hundred images', async () => {
+    const r = await trainExact(initNetwork(tiny, { seed: 2 }), train, validation, { ...config, epochs: 3 });
     expect(r.history).toHaveLength(3);
     expect(r.history[2].loss).toBeLessThan(r.history[0].loss * 0.8);
     expect(r.history[2].validationAccuracy).toBeGreaterThan(0.3);
   });
 
-  it('resumed from a checkpoint (mid-epoch, through the file) ends with the same weights as an uninterrupted run', () => {
-    const full = trainExact(initNetwork(tiny, { seed: 2 }), train, validation, config);
+  it('resumed from a checkpoint (mid-epoch, through the file) ends with the same weights as an uninterrupted run', async () => {
+    const full = await trainExact(initNetwork(tiny, { seed: 2 }), train, validation, config);
     let calls = 0;
     let saved: Checkpoint | null = null;
-    const first = trainExact(initNetwork(tiny, { seed: 2 }), train, validation, config, {
+    const first = await trainExact(initNetwork(tiny, { seed: 2 }), train, validation, config, {
       interrupted: () => ++calls === 27, // epoch 2, step 7
       onInterrupt: (c) => (saved = c),
     });
@@ -51,15 +51,15 @@ describe('exact engine', () => {
     const resume = loadCheckpoint(join(dir, 'c.ckpt'));
     expect(resume.progress.epoch).toBe(1);
     expect(resume.progress.batch).toBe(6);
-    const second = trainExact(resume.network, train, validation, config, {}, resume);
+    const second = await trainExact(resume.network, train, validation, config, {}, resume);
     expect(weightsOf(second)).toEqual(weightsOf(full));
     expect(second.optimizer.state.master).toEqual(full.optimizer.state.master);
   });
 
-  it('names the epoch and step when weights leave the exact range', () => {
+  it('names the epoch and step when weights leave the exact range', async () => {
     const wild = { ...config, optimizer: { ...config.optimizer, lr: 1e15, schedule: 'constant' as const } };
-    expect(() => trainExact(initNetwork(tiny, { seed: 2 }), train, validation, wild)).toThrow(TrainingError);
-    expect(() => trainExact(initNetwork(tiny, { seed: 2 }), train, validation, wild)).toThrow(/epoch 1, step \d+: layer \d+ .* exceeds 2\^53 − 1/);
+    await expect(trainExact(initNetwork(tiny, { seed: 2 }), train, validation, wild)).rejects.toThrow(TrainingError);
+    await expect(trainExact(initNetwork(tiny, { seed: 2 }), train, validation, wild)).rejects.toThrow(/epoch 1, step \d+: layer \d+ .* exceeds 2\^53 − 1/);
   });
 
   it('refuses a corrupt or truncated checkpoint', () => {
@@ -70,6 +70,16 @@ describe('exact engine', () => {
     expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), 'c.ckpt')).toThrow(/c\.ckpt: /);
     writeFileSync(join(dir, 'bad.ckpt'), 'not a checkpoint at all');
     expect(() => loadCheckpoint(join(dir, 'bad.ckpt'))).toThrow(/bad\.ckpt: header length .* runs past the end/);
+  });
+});
+
+describe('data-parallel exact training', () => {
+  it('gives the same weights with 1, 2 and 3 workers', async () => {
+    const runs = [];
+    for (const workers of [1, 2, 3]) runs.push(await trainExact(initNetwork(tiny, { seed: 2 }), train, validation, { ...config, epochs: 1, workers }));
+    expect(weightsOf(runs[1])).toEqual(weightsOf(runs[0]));
+    expect(weightsOf(runs[2])).toEqual(weightsOf(runs[0]));
+    expect(runs[1].history[0].trainAccuracy).toBe(runs[0].history[0].trainAccuracy);
   });
 });
 

@@ -1,7 +1,7 @@
 /** Start a worker module of this folder, from the built package (.js) or from source under tsx (.ts). */
 import { Worker } from 'node:worker_threads';
 
-export type WorkerModule = 'shardWorker' | 'sampleWorker';
+export type WorkerModule = 'shardWorker' | 'sampleWorker' | 'trainWorker';
 
 // Workers otherwise get a small young generation; verification allocates briskly and would spend its time in GC.
 const resourceLimits = { maxYoungGenerationSizeMb: 64 };

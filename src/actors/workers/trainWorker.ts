@@ -1,0 +1,31 @@
+/** Worker side of data-parallel exact training: part of each mini-batch on an integer ANN over shared weights. */
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { parentPort } from 'node:worker_threads';
+import { IntegerAnn } from '../../equivalence/integerAnn.js';
+import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
+import { sizeOf } from '../../network/topology.js';
+import { runExamples } from '../../train/batchRunner.js';
+
+let ann: IntegerAnn | null = null;
+
+export const trainApi = {
+  init(spec: NetworkSpec): void {
+    ann = new IntegerAnn(networkFromSpec(spec));
+  },
+  run(images: Uint8Array, labels: Uint8Array, range: { maxAbsInput: number; alpha: number; maxIncrement: number }) {
+    const a = ann!;
+    // The main thread changed the shared weights and proved their range for this step.
+    a.rangeCheckedElsewhere(range.maxAbsInput, range.alpha, range.maxIncrement);
+    const alpha = range.alpha;
+    const size = sizeOf(a.layers[0].inShape);
+    const out = runExamples(a, (k) => images.subarray(k * size, (k + 1) * size), labels, labels.length, alpha);
+    const increments = out.increments.map((inc) => ({ dW: Float64Array.from(inc.dW), db: Float64Array.from(inc.db) }));
+    const result = { increments, loss: out.loss, correct: out.correct };
+    return Comlink.transfer(result, increments.flatMap((inc) => [inc.dW.buffer, inc.db.buffer]));
+  },
+};
+
+export type TrainApi = typeof trainApi;
+
+if (parentPort) Comlink.expose(trainApi, nodeEndpoint(parentPort));
