@@ -82,6 +82,8 @@ export class ParallelBatchRunner implements BatchRunner {
     this.pool = new WorkerPool<TrainApi>('trainWorker', workers);
     const spec = networkSpec(network);
     this.ready = Promise.all(this.pool.handles.map((h) => h.call('start-up', (api) => api.init(spec))));
+    // Closed before any step (nothing left to train): the start-up failure is nobody's concern.
+    this.ready.catch(() => {});
   }
 
   /** Create before the optimizer: the network's parameter arrays are replaced by shared ones. */
