@@ -20,6 +20,9 @@ import { trainExact } from '../train/exactTrainer.js';
 import { trainOnlineSideBySide } from '../train/onlineSnn.js';
 import { parseOrders } from '../streams/orders/index.js';
 import { integerOption } from './snnOptions.js';
+import { relativeOpsChart, spikeRasterChart, writeSvg } from '../report/charts.js';
+import { decodeEventLog, EventLogWriter } from '../streams/eventLog.js';
+import { simulateCase } from '../actors/simulateCase.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -65,6 +68,13 @@ export function registerDemo(program: Command): void {
       const samples = Array.from({ length: n }, (_, i) => ({ input: imageAt(splits.test, i), target: splits.test.labels[i] }));
       const report = await verifySamples(exported, samples, alpha, { workers, order: 'split,delay', seed });
       console.log(`asynchronous SNN (split,delay order, ${report.workers} workers): bit-exact ${report.bitExact}/${report.samples}, SNN accuracy ${(100 * report.accuracy).toFixed(2)} %, ${(report.samples / report.seconds).toFixed(1)} images/s`);
+      const opsPlot = join(o.out, 'demo-relative-ops.svg');
+      await writeSvg(opsPlot, relativeOpsChart(report.stats, `relative synaptic operations, ${report.samples} MNIST test images (split,delay order)`));
+      const rasterPlot = join(o.out, 'demo-spike-raster.svg');
+      const mem = EventLogWriter.inMemory({});
+      await simulateCase({ network: exported, input: Float64Array.from(imageAt(splits.test, 0)), target: splits.test.labels[0], alpha }, { workers: 1, orders: parseOrders('delay'), seed, log: mem.writer });
+      await writeSvg(rasterPlot, spikeRasterChart(decodeEventLog(mem.bytes()).records, 'spikes of MNIST test image 0 (delay order)'));
+      console.log(`charts → ${opsPlot}, ${rasterPlot}`);
       const rel = report.stats.layers.map((l) => `${l.kind} ${l.forward.relativeOps.toFixed(2)}/${l.backward.relativeOps.toFixed(2)}`).join(', ');
       console.log(`relative synaptic operations forward/backward per layer: ${rel}`);
       const online = await trainOnlineSideBySide(exported, train, 2, 8, alpha, { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', inputScale: 255 }, { orders: parseOrders('shuffle'), seed }, seed);

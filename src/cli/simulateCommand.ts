@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { logHeader, simulateCase } from '../actors/simulateCase.js';
 import { readCaseFile } from '../network/caseFile.js';
-import { EventLogWriter } from '../streams/eventLog.js';
+import { decodeEventLog, EventLogWriter, readEventLog } from '../streams/eventLog.js';
+import { spikeRasterChart, writeSvg } from '../report/charts.js';
 import { formatLayerResults, formatStats } from './format.js';
 import { addSnnOptions, snnOptionsFrom, type SnnCliOptions } from './snnOptions.js';
 
@@ -14,16 +15,22 @@ export function registerSimulate(program: Command): void {
       .argument('<case>', 'a spikegrad-case/1 JSON file'),
   )
     .option('--log <file>', 'write the event log here')
+    .option('--raster <file>', 'spike raster (time × neuron, per layer) as SVG')
     .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: SnnCliOptions & { json?: boolean; log?: string }) => {
+    .action(async (file: string, opts: SnnCliOptions & { json?: boolean; log?: string; raster?: string }) => {
       const c = readCaseFile(file);
       const { options, run } = snnOptionsFrom(opts);
       const sink = opts.log ? EventLogWriter.toFile(opts.log, logHeader(c, run)) : null;
+      const memory = !sink && opts.raster ? EventLogWriter.inMemory(logHeader(c, run)) : null;
       let result;
       try {
-        result = await simulateCase(c, { ...options, log: sink?.writer ?? null });
+        result = await simulateCase(c, { ...options, log: sink?.writer ?? memory?.writer ?? null });
       } finally {
         sink?.close();
+      }
+      if (opts.raster) {
+        const records = (opts.log ? readEventLog(opts.log) : decodeEventLog(memory!.bytes())).records;
+        await writeSvg(opts.raster, spikeRasterChart(records, `spikes of ${file} (${opts.order} order, ${opts.policy} policy)`));
       }
       if (opts.json) {
         console.log(JSON.stringify({ layers: result.layers, predicted: result.predicted, stats: result.stats, logRecords: sink?.writer.total ?? 0 }));

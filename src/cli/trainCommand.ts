@@ -11,6 +11,7 @@ import { checkModelFitsData, evaluate } from '../train/evaluate.js';
 import { trainExact, type ExactTrainConfig } from '../train/exactTrainer.js';
 import { resolveTopology } from '../train/topologyFile.js';
 import { integerOption } from './snnOptions.js';
+import { accuracyChart, writeSvg } from '../report/charts.js';
 import { defaultWorkers } from '../actors/openNetwork.js';
 
 interface TrainOptions {
@@ -34,6 +35,7 @@ interface TrainOptions {
   checkpoint?: string;
   resume?: string;
   workers: string;
+  plot?: string;
   json?: boolean;
 }
 
@@ -67,6 +69,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint <file>', 'checkpoint written after each epoch and on Ctrl-C (default OUT.ckpt)')
     .option('--resume <ckpt>', 'continue from a checkpoint (its configuration is used)')
     .option('--workers <n>', 'worker threads sharing each mini-batch (0 or 1: this thread; the weights do not depend on it)', String(defaultWorkers()))
+    .option('--plot <file>', 'accuracy per epoch as SVG (default OUT.accuracy.svg)')
     .option('--json', 'print one JSON object at the end')
     .action(async (o: TrainOptions) => {
       if (o.engine === 'tfjs') throw new InputError('--engine tfjs: the TensorFlow.js engine is not part of this version yet; use --engine exact');
@@ -130,10 +133,13 @@ export function registerTrain(program: Command): void {
           process.exitCode = 130;
           return;
         }
+        const plot = o.plot ?? `${o.out}.accuracy.svg`;
+        await writeSvg(plot, accuracyChart(result.history, `${o.dataset}: accuracy per epoch (spike gradient, exact engine, seed ${config.seed})`));
+        say(`accuracy chart → ${plot}`);
         const best = loadModel(o.out).network;
         const test = evaluate(best, splits.test, o.testSamples ? integerOption('--test-samples', o.testSamples) : splits.test.count);
         if (o.json) {
-          console.log(JSON.stringify({ history: result.history, best: result.best, testAccuracy: test.accuracy, testSamples: test.samples, out: o.out, checkpoint: checkpointPath }));
+          console.log(JSON.stringify({ history: result.history, best: result.best, testAccuracy: test.accuracy, testSamples: test.samples, out: o.out, checkpoint: checkpointPath, plot }));
         } else {
           console.log(`test accuracy ${(100 * test.accuracy).toFixed(2)} % on ${test.samples} images (integer ANN of the best model, epoch ${result.best?.epoch}) → ${o.out}`);
         }

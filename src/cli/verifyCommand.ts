@@ -10,6 +10,7 @@ import { describeMismatch } from '../equivalence/compare.js';
 import { parseOrders } from '../streams/orders/index.js';
 import { addSnnOptions, integerOption, type SnnCliOptions } from './snnOptions.js';
 import cliProgress from 'cli-progress';
+import { relativeOpsChart, writeSvg } from '../report/charts.js';
 
 interface VerifyOptions extends SnnCliOptions {
   samples: string;
@@ -18,6 +19,7 @@ interface VerifyOptions extends SnnCliOptions {
   alpha?: string;
   trainSteps?: string;
   batch: string;
+  plot?: string;
   json?: boolean;
 }
 
@@ -34,6 +36,7 @@ export function registerVerify(program: Command): void {
     .option('--alpha <a>', 'error scale α (default: the one the model was trained with, else 50)')
     .option('--train-steps <k>', 'then K mini-batches of on-line training through the SNN beside the integer ANN trainer, weights compared after every step')
     .option('--batch <n>', 'mini-batch size for --train-steps', '8')
+    .option('--plot <file>', 'relative synaptic operations per layer as SVG')
     .option('--json', 'print one JSON object')
     .action(async (file: string, o: VerifyOptions) => {
       const { network, info } = loadModel(file);
@@ -70,6 +73,7 @@ export function registerVerify(program: Command): void {
       }
       const layers = report.stats.layers.map((l) => ({ layer: l.layer, kind: l.kind, forward: l.forward.relativeOps, backward: l.backward.relativeOps, forwardBestCase: l.forward.bestCaseRelativeOps, backwardBestCase: l.backward.bestCaseRelativeOps }));
       const ok = report.bitExact === report.samples && (online?.identical ?? true);
+      if (o.plot) await writeSvg(o.plot, relativeOpsChart(report.stats, `relative synaptic operations, ${report.samples} ${o.dataset} test images (${o.order} order)`));
       if (o.json) {
         console.log(JSON.stringify({
           samples: report.samples, bitExact: report.bitExact, mismatches: report.failures.map((f) => ({ sample: f.index, differences: f.mismatches.map(describeMismatch) })),

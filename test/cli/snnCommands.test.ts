@@ -56,6 +56,16 @@ describe('spikegrad simulate --log and spikegrad replay', () => {
     expect(readFileSync(log).equals(first)).toBe(true);
   });
 
+  it('draws a spike raster as SVG', () => {
+    const svg = join(dir, 'raster.svg');
+    const r = runCli(['simulate', 'examples/small.case.json', '--order', 'delay', '--raster', svg, '--workers', '1']);
+    expect(r.status).toBe(0);
+    const text = readFileSync(svg, 'utf8');
+    expect(text).toMatch(/^<svg/);
+    expect(text).toMatch(/residual spike/);
+    expect(text).toMatch(/layer 3/);
+  });
+
   it('refuses a truncated log', () => {
     const log = join(dir, 'cut.log');
     runCli(['simulate', 'examples/small.case.json', '--log', log]);

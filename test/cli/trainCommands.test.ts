@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +32,9 @@ describe('train → eval → verify on a tiny model', () => {
     expect(out.testAccuracy).toBeGreaterThan(0.4);
     expect(existsSync(model)).toBe(true);
     expect(existsSync(`${model}.ckpt`)).toBe(true);
+    const svg = readFileSync(`${model}.accuracy.svg`, 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toMatch(/validation/);
   });
 
   it('eval gives the accuracy of the integer model', () => {
@@ -43,7 +46,8 @@ describe('train → eval → verify on a tiny model', () => {
   });
 
   it('verify: every sample bit-exact on the SNN with workers, and on-line training identical to the ANN', () => {
-    const r = runCli(['verify', model, '--samples', '16', '--workers', '2', '--order', 'split,delay', '--train-steps', '2', '--batch', '4', '--json']);
+    const r = runCli(['verify', model, '--samples', '16', '--workers', '2', '--order', 'split,delay', '--train-steps', '2', '--batch', '4', '--json', '--plot', join(dir, 'ops.svg')]);
+    expect(readFileSync(join(dir, 'ops.svg'), 'utf8')).toMatch(/SNN accumulations \/ ANN MACs/);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.samples).toBe(16);
