@@ -40,7 +40,7 @@ export function registerDemo(program: Command): void {
       const train = sliceDataset(splits.train, 0, integerOption('--train-images', o.trainImages));
       const network = initNetwork(mnistArchitecture(), { seed, inputRms: 100 });
       console.log(`spikegrad demo: MNIST 28x28-15C5-P2-40C5-P2-300-10, spike gradient (α ${alpha}), ${train.count} training images, seed ${seed}`);
-      const bar = new cliProgress.SingleBar({ format: 'train |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      const bar = new cliProgress.SingleBar({ format: 'train |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
       let barStarted = false;
       mkdirSync(o.out, { recursive: true });
       const modelPath = join(o.out, 'demo-model.safetensors');

@@ -98,7 +98,7 @@ export function registerTrain(program: Command): void {
       say(`training on ${train.count} ${o.dataset} images (${splits.validation.count} validation, ${splits.test.count} test), exact engine, spike gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s), seed ${config.seed}${resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : ''}`);
 
       const bar = new cliProgress.SingleBar(
-        { format: 'epoch {epoch} |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', hideCursor: true, stream: process.stderr, noTTYOutput: false, notTTYSchedule: 10_000 },
+        { format: 'epoch {epoch} |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 10_000 },
         cliProgress.Presets.shades_classic,
       );
       let barEpoch = -1;

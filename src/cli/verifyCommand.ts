@@ -46,7 +46,7 @@ export function registerVerify(program: Command): void {
       const n = Math.min(integerOption('--samples', o.samples), splits.test.count);
       const samples = Array.from({ length: n }, (_, i) => ({ input: imageAt(splits.test, i), target: splits.test.labels[i] }));
       const workers = integerOption('--workers', o.workers);
-      const bar = new cliProgress.SingleBar({ format: 'verify |{bar}| {value}/{total} samples', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      const bar = new cliProgress.SingleBar({ format: 'verify |{bar}| {value}/{total} samples', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
       if (!o.json) bar.start(n, 0);
       const report = await verifySamples(network, samples, alpha, {
         workers,
