@@ -1,5 +1,5 @@
 /** The `spikegrad-case/1` exchange format: a network, one input, its target and α. */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../files.js';
 import { z } from 'zod';
 import { InputError, inFile } from '../errors.js';
 import { architectureOf, buildNetwork, type LayerParams } from './build.js';
@@ -65,12 +65,7 @@ export function parseCase(value: unknown, file?: string): SpikeCase {
 }
 
 export function readCaseFile(path: string): SpikeCase {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read the case file (${(e as Error).message})`);
-  }
+  const text = readInputFile(path, 'case file').toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,5 +1,5 @@
 /** Integer models as safetensors: `layers.N.weight` / `layers.N.bias` plus the architecture in metadata. */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../files.js';
 import writeFileAtomic from 'write-file-atomic';
 import { InputError, inFile } from '../errors.js';
 import { inputShapeSchema, layerArchSchema, parseWith, type Architecture } from './architecture.js';
@@ -86,11 +86,5 @@ export function saveModel(path: string, model: Model): void {
 }
 
 export function loadModel(path: string): Model {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${path}: cannot read the model file (${(e as Error).message})`);
-  }
-  return decodeModel(bytes, path);
+  return decodeModel(readInputFile(path, 'model file'), path);
 }

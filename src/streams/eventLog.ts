@@ -6,7 +6,8 @@
  * 65,536 records: u32 record count, u32 byte length, deflate-raw of the columns
  * kind u8[n] · layer u16[n] · neuron i32[n] · value f64[n] · time f64[n] (little-endian).
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readInputFile } from '../files.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 
@@ -169,11 +170,5 @@ export function decodeEventLog(bytes: Uint8Array, file = 'event log'): EventLog 
 }
 
 export function readEventLog(path: string): EventLog {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${path}: cannot read the event log (${(e as Error).message})`);
-  }
-  return decodeEventLog(bytes, path);
+  return decodeEventLog(readInputFile(path, 'event log'), path);
 }

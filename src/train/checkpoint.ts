@@ -2,7 +2,7 @@
  * Training checkpoints: the integer model, the optimizer's float64 state and the progress, in one
  * safetensors file written atomically (a crash mid-write keeps the previous checkpoint).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../files.js';
 import writeFileAtomic from 'write-file-atomic';
 import { InputError, inFile } from '../errors.js';
 import { decodeModel, encodeModel } from '../network/modelFile.js';
@@ -79,11 +79,5 @@ export function saveCheckpoint(path: string, c: Checkpoint): void {
 }
 
 export function loadCheckpoint(path: string): Checkpoint {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${path}: cannot read the checkpoint (${(e as Error).message})`);
-  }
-  return decodeCheckpoint(bytes, path);
+  return decodeCheckpoint(readInputFile(path, 'checkpoint'), path);
 }

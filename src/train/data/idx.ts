@@ -1,5 +1,5 @@
 /** The IDX format of MNIST and Fashion-MNIST (big-endian, magic 2051 images / 2049 labels), gzip or raw. */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../../files.js';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../../errors.js';
 import type { Dataset } from './dataset.js';
@@ -9,12 +9,7 @@ export const IDX_LABELS_MAGIC = 2049;
 
 /** Read a file, gunzipping it when it starts with the gzip signature. */
 export function readMaybeGzip(path: string): Uint8Array {
-  let raw: Buffer;
-  try {
-    raw = readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${path}: cannot read (${(e as Error).message})`);
-  }
+  const raw = readInputFile(path, 'data file');
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       return gunzipSync(raw);
