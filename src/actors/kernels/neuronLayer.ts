@@ -5,7 +5,7 @@
  * through a SpikeSink, and whoever calls it decides when each phase runs.
  */
 import { biasIndex, fanIn, fanOut, weightsOf, type Synapses } from '../../network/connectivity.js';
-import { sizeOf, type NeuronLayer } from '../../network/topology.js';
+import { sizeOf, type Conv2dLayer, type NeuronLayer } from '../../network/topology.js';
 import type { PacketView, SpikeSink } from '../../streams/packet.js';
 import { residualSpike, standardSpike } from './spikeFunctions.js';
 
@@ -54,6 +54,8 @@ export class NeuronLayerKernel {
   private readonly upperWeights: Float64Array | null;
   /** Values feeding this layer (input or S below), needed for increments. */
   private lowerS: Float64Array = new Float64Array(0);
+  /** Convolutions owning whole output channels integrate by index arithmetic instead of synapse lists. */
+  private readonly conv: ConvFanOut | null;
 
   constructor(
     readonly layer: NeuronLayer,
@@ -81,10 +83,13 @@ export class NeuronLayerKernel {
     this.ownFanIn = fanIn(layer);
     this.errorInbound = options.upper ? fanIn(options.upper, this.lo, this.hi) : null;
     this.upperWeights = options.upper ? weightsOf(options.upper) : null;
+    this.conv = layer.kind === 'conv2d' ? ConvFanOut.forRange(layer, this.lo, this.hi) : null;
   }
 
   /** Start of an example: V = b (the bias enters once, as the initial potential), S = U = Z = 0. */
   resetForward(): void {
+    // Weights may have changed since the last example (on-line training).
+    this.conv?.refreshWeights();
     for (let i = 0; i < this.V.length; i++) {
       const b = biasIndex(this.layer, this.lo + i);
       this.V[i] = b < 0 ? 0 : (this.layer as { bias: Float64Array }).bias[b];
@@ -102,6 +107,7 @@ export class NeuronLayerKernel {
 
   /** Forward standard phase: add w·value for every event and let the receivers fire. */
   integrateForward(p: PacketView, out: SpikeSink): void {
+    if (this.conv) return this.integrateConv(this.conv, p, out);
     const { start, pairs } = this.inbound;
     const w = this.weights, V = this.V;
     const theta = this.theta, silent = this.isTop;
@@ -115,6 +121,36 @@ export class NeuronLayerKernel {
         const v = (V[i] += x * w[pairs[k + 1]]);
         // Only a potential at or past ±Θ can fire: test that inline, call out only then.
         if ((v >= theta || v <= -theta) && !silent) this.fireForward(i, out);
+      }
+    }
+  }
+
+  /** The same accumulations as the synapse lists give, found from the input's position. */
+  private integrateConv(cv: ConvFanOut, p: PacketView, out: SpikeSink): void {
+    const V = this.V, wt = cv.transposed, theta = this.theta, start = this.inbound.start;
+    const { k, stride, padding, inH, inW, outH, outW, channels } = cv;
+    const plane = outH * outW, inPlane = inH * inW;
+    for (let e = 0; e < p.length; e++) {
+      const j = p.index[e];
+      const x = p.value[e];
+      this.accumulations += start[j + 1] - start[j];
+      const c = Math.floor(j / inPlane);
+      const iy = Math.floor((j - c * inPlane) / inW);
+      const ix = j - c * inPlane - iy * inW;
+      for (let ky = 0; ky < k; ky++) {
+        const ty = iy + padding - ky;
+        if (ty < 0 || ty % stride !== 0 || ty / stride >= outH) continue;
+        for (let kx = 0; kx < k; kx++) {
+          const tx = ix + padding - kx;
+          if (tx < 0 || tx % stride !== 0 || tx / stride >= outW) continue;
+          const at = (ty / stride) * outW + tx / stride;
+          const wBase = ((c * k + ky) * k + kx) * channels;
+          for (let q = 0; q < channels; q++) {
+            const i = q * plane + at;
+            const v = (V[i] += x * wt[wBase + q]);
+            if (v >= theta || v <= -theta) this.fireForward(i, out);
+          }
+        }
       }
     }
   }
@@ -211,5 +247,53 @@ export class NeuronLayerKernel {
     const end = 2 * start[g + 1];
     for (let r = 2 * start[g]; r < end; r += 2) dW[pairs[r + 1]] -= z * x[pairs[r]];
     this.db[biasIndex(this.layer, g)] -= z;
+  }
+}
+
+/**
+ * Forward fan-out of a convolution for the output channels [oLo, oHi): the input's position gives its
+ * targets directly, and a copy of the weights laid out [c][ky][kx][o] makes the innermost loop run over
+ * contiguous weights.
+ */
+class ConvFanOut {
+  readonly k: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly channels: number;
+  readonly transposed: Float64Array;
+
+  private constructor(
+    private readonly layer: Conv2dLayer,
+    private readonly oLo: number,
+    oHi: number,
+  ) {
+    this.k = layer.kernel;
+    this.stride = layer.stride;
+    this.padding = layer.padding;
+    [, this.inH, this.inW] = layer.inShape;
+    [, this.outH, this.outW] = layer.outShape;
+    this.channels = oHi - oLo;
+    this.transposed = new Float64Array(layer.inShape[0] * this.k * this.k * this.channels);
+    this.refreshWeights();
+  }
+
+  /** Only for neuron ranges made of whole output channels. */
+  static forRange(layer: Conv2dLayer, lo: number, hi: number): ConvFanOut | null {
+    const plane = layer.outShape[1] * layer.outShape[2];
+    if (lo % plane !== 0 || hi % plane !== 0) return null;
+    return new ConvFanOut(layer, lo / plane, hi / plane);
+  }
+
+  refreshWeights(): void {
+    const w = this.layer.weights, t = this.transposed, n = this.channels;
+    const taps = this.layer.inShape[0] * this.k * this.k;
+    for (let q = 0; q < n; q++) {
+      const row = (this.oLo + q) * taps;
+      for (let tap = 0; tap < taps; tap++) t[tap * n + q] = w[row + tap];
+    }
   }
 }
