@@ -4,6 +4,7 @@ import { mnistArchitecture } from '../src/network/presets.js';
 import { sliceDataset } from '../src/train/data/dataset.js';
 import { loadDataset } from '../src/train/data/sources.js';
 import { trainExact } from '../src/train/exactTrainer.js';
+import { DEFAULT_HYPERPARAMETERS } from '../src/train/optimizer.js';
 
 const IMAGES = Number(process.env.BENCH_TRAIN_IMAGES ?? 3200);
 
@@ -16,8 +17,8 @@ export async function benchTraining(): Promise<void> {
   for (const workers of [1, 2]) {
     const network = initNetwork(mnistArchitecture(), { seed: 1, inputRms: 100 });
     const r = await trainExact(network, train, validation, {
-      epochs: 1, batch: 32, alpha: 50, seed: 1, inputScale: 255, workers,
-      optimizer: { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' },
+      epochs: 1, batch: 32, alpha: 50, seed: 1, inputScale: DEFAULT_HYPERPARAMETERS.inputScale, workers,
+      optimizer: { ...DEFAULT_HYPERPARAMETERS, schedule: 'cosine' },
     });
     rates.push(r.history[0].imagesPerSecond);
     console.log(`  ${workers} worker${workers > 1 ? 's' : ' (this thread)'}: ${r.history[0].imagesPerSecond.toFixed(0)} images/s`);

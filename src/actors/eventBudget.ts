@@ -6,6 +6,7 @@
  */
 import { EventBudgetError } from '../errors.js';
 import { layerBackward, layerForward } from '../equivalence/kernels/index.js';
+import { absLayer } from '../equivalence/rangeGuard.js';
 import { roundHalfAwayReal } from '../network/rounding.js';
 import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
 
@@ -26,11 +27,6 @@ export interface EventBound {
   /** Per-neuron bounds, per neuron layer (for run-time checks). */
   forwardPerNeuron: Float64Array[];
   backwardPerNeuron: Float64Array[];
-}
-
-function absLayer(layer: NeuronLayer): NeuronLayer {
-  if (layer.kind === 'avgpool') return { ...layer, weight: Math.abs(layer.weight) };
-  return { ...layer, weights: layer.weights.map(Math.abs), bias: layer.bias.map(Math.abs) };
 }
 
 const sum = (v: Float64Array): number => v.reduce((a, b) => a + b, 0);

@@ -23,6 +23,7 @@ import { integerOption } from './snnOptions.js';
 import { relativeOpsChart, spikeRasterChart, writeSvg } from '../report/charts.js';
 import { decodeEventLog, EventLogWriter } from '../streams/eventLog.js';
 import { simulateCase } from '../actors/simulateCase.js';
+import { DEFAULT_HYPERPARAMETERS } from '../train/optimizer.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -46,8 +47,8 @@ export function registerDemo(program: Command): void {
       const modelPath = join(o.out, 'demo-model.safetensors');
       const workers = defaultWorkers();
       const result = await trainExact(network, train, splits.validation, {
-        epochs: 1, batch: 32, alpha, seed, inputScale: 255, validationSamples: 2000, workers,
-        optimizer: { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' },
+        epochs: 1, batch: 32, alpha, seed, inputScale: DEFAULT_HYPERPARAMETERS.inputScale, validationSamples: 2000, workers,
+        optimizer: { ...DEFAULT_HYPERPARAMETERS, schedule: 'cosine' },
       }, {
         onBatch: (r) => {
           if (!barStarted) {
@@ -77,7 +78,7 @@ export function registerDemo(program: Command): void {
       console.log(`charts → ${opsPlot}, ${rasterPlot}`);
       const rel = report.stats.layers.map((l) => `${l.kind} ${l.forward.relativeOps.toFixed(2)}/${l.backward.relativeOps.toFixed(2)}`).join(', ');
       console.log(`relative synaptic operations forward/backward per layer: ${rel}`);
-      const online = await trainOnlineSideBySide(exported, train, 2, 8, alpha, { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', inputScale: 255 }, { orders: parseOrders('shuffle'), seed }, seed);
+      const online = await trainOnlineSideBySide(exported, train, 2, 8, alpha, { ...DEFAULT_HYPERPARAMETERS, schedule: 'constant' }, { orders: parseOrders('shuffle'), seed }, seed);
       console.log(`on-line training through the SNN: ${online.length} mini-batches, weights ${online.every((r) => r.identical) ? 'identical to the integer ANN trainer after every step' : 'DIFFER from the integer ANN trainer'}`);
       console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
       if (report.bitExact !== report.samples || !online.every((r) => r.identical)) process.exitCode = 1;

@@ -13,6 +13,7 @@ import { resolveTopology } from '../train/topologyFile.js';
 import { integerOption } from './snnOptions.js';
 import { accuracyChart, writeSvg } from '../report/charts.js';
 import { defaultWorkers } from '../actors/openNetwork.js';
+import { DEFAULT_HYPERPARAMETERS } from '../train/optimizer.js';
 
 interface TrainOptions {
   dataset: string;
@@ -55,9 +56,9 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'epochs', '1')
     .option('--batch <n>', 'mini-batch size', '32')
     .option('--alpha <a>', 'error scale α', '50')
-    .option('--lr <x>', 'learning rate (real units, divided by α internally)', '0.005')
-    .option('--momentum <x>', 'SGD momentum', '0.9')
-    .option('--weight-decay <x>', 'weight decay', '0.0001')
+    .option('--lr <x>', 'learning rate (real units, divided by α internally)', String(DEFAULT_HYPERPARAMETERS.lr))
+    .option('--momentum <x>', 'SGD momentum', String(DEFAULT_HYPERPARAMETERS.momentum))
+    .option('--weight-decay <x>', 'weight decay', String(DEFAULT_HYPERPARAMETERS.weightDecay))
     .option('--theta <n>', 'forward threshold Θ of the weighted layers of a preset topology', '1024')
     .addOption(new Option('--gradient <g>', 'spike (rounded errors) or float (the ANN ablation)').choices(['spike', 'float']).default('spike'))
     .addOption(new Option('--engine <e>', 'training engine').choices(['exact', 'tfjs']).default('exact'))
@@ -86,7 +87,7 @@ export function registerTrain(program: Command): void {
             seed: integerOption('--seed', o.seed),
             optimizer: { lr: positive('--lr', o.lr), momentum: Number(o.momentum), weightDecay: Number(o.weightDecay), schedule: 'cosine' },
             validationSamples: o.valSamples ? integerOption('--val-samples', o.valSamples) : undefined,
-            inputScale: 255,
+            inputScale: DEFAULT_HYPERPARAMETERS.inputScale,
             workers: integerOption('--workers', o.workers),
             limit: o.limit ? integerOption('--limit', o.limit) : null,
             dataset: o.dataset,

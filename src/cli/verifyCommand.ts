@@ -11,6 +11,7 @@ import { parseOrders } from '../streams/orders/index.js';
 import { addSnnOptions, integerOption, type SnnCliOptions } from './snnOptions.js';
 import cliProgress from 'cli-progress';
 import { relativeOpsChart, writeSvg } from '../report/charts.js';
+import { DEFAULT_HYPERPARAMETERS } from '../train/optimizer.js';
 
 interface VerifyOptions extends SnnCliOptions {
   samples: string;
@@ -63,7 +64,7 @@ export function registerVerify(program: Command): void {
         const steps = integerOption('--train-steps', o.trainSteps);
         const reports = await trainOnlineSideBySide(
           network, splits.train, steps, integerOption('--batch', o.batch), alpha,
-          { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', inputScale: 255 },
+          { ...DEFAULT_HYPERPARAMETERS, schedule: 'constant' },
           { orders: parseOrders(o.order), seed: integerOption('--seed', o.seed), policy: o.policy, eventBudget: Number(o.budget) },
           integerOption('--seed', o.seed),
           (r) => { if (!o.json) console.log(`on-line SNN training step ${r.step}/${steps}: weights ${r.identical ? 'identical to the integer ANN trainer' : 'DIFFER'}`); },

@@ -26,7 +26,8 @@ export interface LayerBounds {
   increment: number;
 }
 
-function absLayer(layer: NeuronLayer): NeuronLayer {
+/** The layer with every weight and bias replaced by its magnitude (for worst-case bounds). */
+export function absLayer(layer: NeuronLayer): NeuronLayer {
   if (layer.kind === 'avgpool') return { ...layer, weight: Math.abs(layer.weight) };
   return { ...layer, weights: layer.weights.map(Math.abs), bias: layer.bias.map(Math.abs) };
 }

@@ -29,14 +29,8 @@ export interface OptimizerConfig {
   inputScale?: number;
 }
 
-export const defaultOptimizer = (alpha: number, totalSteps: number): OptimizerConfig => ({
-  lr: 0.05,
-  momentum: 0.9,
-  weightDecay: 1e-4,
-  alpha,
-  schedule: 'cosine',
-  totalSteps,
-});
+/** The documented defaults (MNIST, Θ = 1024, α = 50, batch 32); 8-bit pixel inputs. */
+export const DEFAULT_HYPERPARAMETERS = { lr: 0.005, momentum: 0.9, weightDecay: 1e-4, inputScale: 255 } as const;
 
 /** Summed increments of one weighted layer. */
 export interface LayerIncrements {
