@@ -27,5 +27,7 @@ for (const [name, make] of Object.entries(all)) {
   }
 }
 await Promise.all(Object.values(pools).map((p) => p.close()));
-console.log(`cases run ${tally.ran}, refused by the budget ${tally.refused} (re-run without it to check the refusal: ${tally.refusalsRechecked})`);
+if (tally.ran + tally.refused > 0) {
+  console.log(`snnEqualsAnn: ${tally.ran} cases compared, ${tally.refused} refused by the budget (${tally.refusalsRechecked} of them re-run without it, equal and within their bound)`);
+}
 process.exitCode = failed > 0 ? 1 : 0;
