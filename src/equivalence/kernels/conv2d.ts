@@ -1,57 +1,52 @@
 /**
- * Exact integer kernels of a 2-D convolution (weights [out][in][ky][kx], zero padding, stride).
- * Each kernel walks (o, c, ky, kx) and then the output positions whose input pixel lies inside the
- * input, so the innermost loop is a contiguous run with no bounds tests.
+ * Exact integer kernels of a 2-D convolution (weights [out][in][ky][kx], zero padding, stride). All
+ * three scatter from the non-zero values only (inputs forward, errors backward): after rounding and
+ * gating most of them are zero.
  */
 import type { Conv2dLayer } from '../../network/topology.js';
 
-/** Output positions o with 0 ≤ o·stride − padding + k < inSize, as [lo, hi). */
-export function validOutputRange(k: number, padding: number, stride: number, inSize: number, outSize: number): [number, number] {
-  const lo = Math.max(0, Math.ceil((padding - k) / stride));
-  const hi = Math.min(outSize, Math.floor((inSize - 1 + padding - k) / stride) + 1);
-  return [lo, Math.max(lo, hi)];
+const transposedCache = new WeakMap<Conv2dLayer, Float64Array>();
+
+/** The weights laid out [c][ky][kx][o], refreshed from the layer on every call (they may have changed). */
+function transposedWeights(layer: Conv2dLayer): Float64Array {
+  let t = transposedCache.get(layer);
+  if (!t) transposedCache.set(layer, (t = new Float64Array(layer.weights.length)));
+  const outC = layer.channels;
+  const taps = layer.weights.length / outC;
+  for (let o = 0; o < outC; o++) for (let tap = 0; tap < taps; tap++) t[tap * outC + o] = layer.weights[o * taps + tap];
+  return t;
 }
 
-/** Precomputed valid ranges per kernel offset, one table per layer. */
-function ranges(layer: Conv2dLayer): { y: Int32Array; x: Int32Array } {
-  const [, inH, inW] = layer.inShape;
-  const [, outH, outW] = layer.outShape;
-  const y = new Int32Array(2 * layer.kernel);
-  const x = new Int32Array(2 * layer.kernel);
-  for (let k = 0; k < layer.kernel; k++) {
-    [y[2 * k], y[2 * k + 1]] = validOutputRange(k, layer.padding, layer.stride, inH, outH);
-    [x[2 * k], x[2 * k + 1]] = validOutputRange(k, layer.padding, layer.stride, inW, outW);
-  }
-  return { y, x };
-}
-
-const rangeCache = new WeakMap<Conv2dLayer, { y: Int32Array; x: Int32Array }>();
-function rangesOf(layer: Conv2dLayer): { y: Int32Array; x: Int32Array } {
-  let r = rangeCache.get(layer);
-  if (!r) rangeCache.set(layer, (r = ranges(layer)));
-  return r;
-}
-
-/** a[o,oy,ox] = b_o + Σ w[o,c,ky,kx] x[c, oy·s−p+ky, ox·s−p+kx] */
+/**
+ * a[o,oy,ox] = b_o + Σ w[o,c,ky,kx] x[c, oy·s−p+ky, ox·s−p+kx], scattered from the non-zero inputs
+ * (most pixels and many activations are zero) over weights transposed so the innermost loop over the
+ * output channels reads them contiguously.
+ */
 export function conv2dForward(layer: Conv2dLayer, x: Float64Array, a: Float64Array): void {
-  const { weights: w, bias: b, kernel: k, stride: s, padding: p } = layer;
+  const { bias: b, kernel: k, stride: s, padding: p } = layer;
   const [inC, inH, inW] = layer.inShape;
   const [outC, outH, outW] = layer.outShape;
-  const r = rangesOf(layer);
+  const wt = transposedWeights(layer);
   const outPlane = outH * outW;
   for (let o = 0; o < outC; o++) a.fill(b[o], o * outPlane, (o + 1) * outPlane);
-  for (let o = 0; o < outC; o++) {
-    for (let c = 0; c < inC; c++) {
-      for (let ky = 0; ky < k; ky++) {
-        const oy0 = r.y[2 * ky], oy1 = r.y[2 * ky + 1];
-        for (let kx = 0; kx < k; kx++) {
-          const wv = w[((o * inC + c) * k + ky) * k + kx];
-          if (wv === 0) continue;
-          const ox0 = r.x[2 * kx], ox1 = r.x[2 * kx + 1];
-          for (let oy = oy0; oy < oy1; oy++) {
-            const aRow = (o * outH + oy) * outW;
-            const xRow = (c * inH + oy * s - p + ky) * inW - p + kx;
-            for (let ox = ox0; ox < ox1; ox++) a[aRow + ox] += wv * x[xRow + ox * s];
+  for (let c = 0; c < inC; c++) {
+    for (let iy = 0; iy < inH; iy++) {
+      for (let ix = 0; ix < inW; ix++) {
+        const v = x[(c * inH + iy) * inW + ix];
+        if (v === 0) continue;
+        for (let ky = 0; ky < k; ky++) {
+          const ty = iy + p - ky;
+          if (ty < 0 || ty % s !== 0) continue;
+          const oy = ty / s;
+          if (oy >= outH) continue;
+          for (let kx = 0; kx < k; kx++) {
+            const tx = ix + p - kx;
+            if (tx < 0 || tx % s !== 0) continue;
+            const ox = tx / s;
+            if (ox >= outW) continue;
+            const at = oy * outW + ox;
+            const wBase = ((c * k + ky) * k + kx) * outC;
+            for (let o = 0; o < outC; o++) a[o * outPlane + at] += v * wt[wBase + o];
           }
         }
       }
