@@ -29,7 +29,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('the main job on embedded MNIST: train, export, evaluate, verify on the asynchronous SNN with workers, summarise')
-    .option('--train-images <n>', 'training images (one epoch)', '15000')
+    .option('--train-images <n>', 'training images (one epoch)', '30000')
     .option('--verify <n>', 'test images verified on the SNN', '300')
     .option('--seed <n>', 'seed', '1')
     .option('--out <dir>', 'where the model goes', 'out')
