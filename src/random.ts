@@ -1,4 +1,4 @@
-/** Seeded randomness for the whole library (pure-rand's xoroshiro128+); nothing uses Math.random. */
+/** Seeded randomness for the whole library (pure-rand's xoroshiro128+); no unseeded generator anywhere. */
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 
