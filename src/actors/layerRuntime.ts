@@ -63,8 +63,6 @@ export class LayerRuntime implements LayerPorts {
   private logKind = LogKind.Spike;
   private accumulationsAtBegin = 0;
   private residualFrom = 0;
-  /** What the layer is doing, for messages about faults. */
-  activity = 'idle';
 
   constructor(private readonly w: LayerWiring) {
     const make = (direction: Direction) => new PacketWriter(w.bus.pool, (p) => this.send(direction, p));
@@ -115,7 +113,6 @@ export class LayerRuntime implements LayerPorts {
     this.accumulationsAtBegin = this.w.compute.accumulations();
     const writer = this.writers[direction];
     writer.written = 0;
-    this.activity = `${direction} standard phase`;
     if (direction === 'forward') {
       this.mark(PhaseMark.ForwardStart);
       this.logKind = LogKind.Spike;
@@ -153,7 +150,6 @@ export class LayerRuntime implements LayerPorts {
   residual(direction: Direction): void {
     const writer = this.writers[direction];
     this.residualFrom = writer.written;
-    this.activity = `${direction} residual phase`;
     this.mark(direction === 'forward' ? PhaseMark.ForwardResidual : PhaseMark.BackwardResidual);
     this.logKind = direction === 'forward' ? LogKind.ResidualSpike : LogKind.ResidualErrorSpike;
     const result = direction === 'forward' ? this.w.compute.residualForward(writer) : this.w.compute.residualBackward(writer);
@@ -167,7 +163,6 @@ export class LayerRuntime implements LayerPorts {
     s.residualEvents += writer.written - this.residualFrom;
     s.accumulations += this.w.compute.accumulations() - this.accumulationsAtBegin;
     s.quietAt = Math.max(s.quietAt, this.w.bus.clock);
-    this.activity = direction === 'forward' ? 'awaiting the backward pass' : 'done';
     const channel = this.w.output[direction];
     if (channel !== null) this.w.bus.sendMarker(channel, writer.written);
     this.mark(direction === 'forward' ? PhaseMark.ForwardQuiet : PhaseMark.BackwardQuiet);

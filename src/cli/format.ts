@@ -1,4 +1,5 @@
 /** Human-readable printing of per-layer results. */
+import type { SnnStats } from '../actors/simulation.js';
 import type { LayerResult } from '../equivalence/annResult.js';
 import type { Network } from '../network/topology.js';
 
@@ -26,7 +27,6 @@ export function formatLayerResults(network: Network, layers: readonly LayerResul
   return lines.join('\n');
 }
 
-import type { SnnStats } from '../actors/simulation.js';
 
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(3));
 
