@@ -75,3 +75,21 @@ describe('spikegrad simulate --log and spikegrad replay', () => {
     expect(r.stderr).toMatch(/cut\.log: truncated/);
   });
 });
+
+describe('spikegrad check on generated cases', () => {
+  it('exits 0 with --workers 3 on cases the property generators produce', async () => {
+    const fc = (await import('fast-check')).default;
+    const { spikeCaseArbitrary } = await import('../../properties/arbitraries/spikeCase.js');
+    const { computeEventBound } = await import('../../src/actors/eventBudget.js');
+    const { caseToJson } = await import('../../src/network/caseFile.js');
+    const cases = fc.sample(spikeCaseArbitrary(), { numRuns: 40, seed: 77 }).filter((c) => computeEventBound(c.network, c.input, c.alpha).total < 5000).slice(0, 4);
+    expect(cases.length).toBe(4);
+    for (const [k, c] of cases.entries()) {
+      const file = join(dir, `generated-${k}.json`);
+      writeFileSync(file, JSON.stringify(caseToJson(c)));
+      const r = runCli(['check', file, '--workers', '3', '--order', 'split,shuffle', '--seed', String(k), '--json']);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout).equal).toBe(true);
+    }
+  });
+});
