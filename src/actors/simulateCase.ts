@@ -1,5 +1,5 @@
 /** Run one case (or a mini-batch) through the spiking network and report it in the `ann` shape. */
-import type { LayerResult } from '../equivalence/annResult.js';
+import type { BatchSample, LayerResult } from '../equivalence/annResult.js';
 import { withIncrements } from '../equivalence/compare.js';
 import { caseToJson, type SpikeCase } from '../network/caseFile.js';
 import type { Network } from '../network/topology.js';
@@ -46,7 +46,7 @@ export interface SnnBatchResult {
 /** A mini-batch with frozen weights through one spiking network; increments summed (SPEC §6). */
 export async function simulateBatch(
   network: Network,
-  samples: readonly { input: ArrayLike<number>; target: number }[],
+  samples: readonly BatchSample[],
   alpha: number,
   options: SnnOptions & ParallelOptions & { log?: EventLogWriter | null } = {},
 ): Promise<SnnBatchResult> {

@@ -4,6 +4,7 @@
  * contiguous chunks, each sample's delivery order is seeded by its index, and results are merged in
  * index order, so the report does not depend on the number of workers or on timing.
  */
+import type { BatchSample } from '../equivalence/annResult.js';
 import { compareArrays, type Mismatch } from '../equivalence/compare.js';
 import { IntegerAnn } from '../equivalence/integerAnn.js';
 import { networkFromSpec, networkSpec, type NetworkSpec } from '../network/build.js';
@@ -49,10 +50,8 @@ export interface VerifyReport {
   startupSeconds: number;
 }
 
-export interface Sample {
-  input: ArrayLike<number>;
-  target: number;
-}
+/** An input and its target, as the integer ANN's batch API takes it. */
+export type Sample = BatchSample;
 
 /** Verifies samples one after the other in one thread; used directly and inside each worker. */
 export class SampleVerifier {
