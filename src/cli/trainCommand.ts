@@ -8,7 +8,11 @@ import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import { sliceDataset } from '../train/data/dataset.js';
 import { DATASET_NAMES, loadDataset } from '../train/data/sources.js';
 import { checkModelFitsData, evaluate } from '../train/evaluate.js';
-import { trainExact, type ExactTrainConfig } from '../train/exactTrainer.js';
+import { trainExact } from '../train/exactTrainer.js';
+import type { TrainHooks } from '../train/trainingLoop.js';
+import { trainTfjs, type TfjsTrainConfig } from '../train/tfjs/tfjsTrainer.js';
+import { DEFAULT_WEIGHT_BITS } from '../train/tfjs/quantise.js';
+import { BACKEND_NAMES } from '../equivalence/tfjs/backend.js';
 import { resolveTopology } from '../train/topologyFile.js';
 import { integerOption } from './snnOptions.js';
 import { accuracyChart, writeSvg } from '../report/charts.js';
@@ -28,6 +32,8 @@ interface TrainOptions {
   theta: string;
   gradient: string;
   engine: string;
+  backend: string;
+  weightBits: string;
   seed: string;
   limit?: string;
   valSamples?: string;
@@ -49,7 +55,7 @@ const positive = (name: string, v: string): number => {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a SpikeGrad network with the spike gradient and save the best integer model')
+    .description('train a SpikeGrad network (spike gradient by default) and save the best exported integer model')
     .addOption(new Option('--dataset <name>', 'data set').choices([...DATASET_NAMES]).default('mnist'))
     .option('--data-dir <dir>', 'folder with the data set files (default: the embedded or Debian copy)')
     .option('--topology <t>', 'mnist, cifar10 or a JSON file with inputShape and layers', 'mnist')
@@ -60,8 +66,10 @@ export function registerTrain(program: Command): void {
     .option('--momentum <x>', 'SGD momentum', String(DEFAULT_HYPERPARAMETERS.momentum))
     .option('--weight-decay <x>', 'weight decay', String(DEFAULT_HYPERPARAMETERS.weightDecay))
     .option('--theta <n>', 'forward threshold Θ of the weighted layers of a preset topology', '1024')
-    .addOption(new Option('--gradient <g>', 'spike (rounded errors) or float (the ANN ablation)').choices(['spike', 'float']).default('spike'))
-    .addOption(new Option('--engine <e>', 'training engine').choices(['exact', 'tfjs']).default('exact'))
+    .addOption(new Option('--gradient <g>', 'spike (rounded errors) or float (the ANN ablation; tfjs engine)').choices(['spike', 'float']).default('spike'))
+    .addOption(new Option('--engine <e>', 'tfjs (fast, float32) or exact (the integer ANN, bit-exact)').choices(['tfjs', 'exact']).default('tfjs'))
+    .addOption(new Option('--backend <b>', 'TensorFlow.js backend of the tfjs engine').choices([...BACKEND_NAMES]).default('auto'))
+    .option('--weight-bits <n>', 'tfjs engine: bits of the largest weight of each layer on export (sets the power-of-two Θ)', String(DEFAULT_WEIGHT_BITS))
     .option('--seed <n>', 'seed of initialisation and shuffling', '1')
     .option('--limit <n>', 'use only the first N training images')
     .option('--val-samples <n>', 'validation images scored after each epoch (default all)')
@@ -73,30 +81,19 @@ export function registerTrain(program: Command): void {
     .option('--plot <file>', 'accuracy per epoch as SVG (default OUT.accuracy.svg)')
     .option('--json', 'print one JSON object at the end')
     .action(async (o: TrainOptions) => {
-      if (o.engine === 'tfjs') throw new InputError('--engine tfjs: the TensorFlow.js engine is not part of this version yet; use --engine exact');
-      if (o.gradient === 'float') throw new InputError('--gradient float: the float-gradient ablation belongs to the tfjs engine, which is not part of this version yet; the exact engine trains with the spike gradient');
       const splits = loadDataset(o.dataset, o.dataDir);
       const checkpointPath = o.checkpoint ?? `${o.out}.ckpt`;
       const resume = o.resume ? loadCheckpoint(o.resume) : undefined;
-      const config: ExactTrainConfig & { limit: number | null; dataset: string } = resume
-        ? (resume.config as unknown as ExactTrainConfig & { limit: number | null; dataset: string })
-        : {
-            epochs: integerOption('--epochs', o.epochs),
-            batch: integerOption('--batch', o.batch),
-            alpha: positive('--alpha', o.alpha),
-            seed: integerOption('--seed', o.seed),
-            optimizer: { lr: positive('--lr', o.lr), momentum: Number(o.momentum), weightDecay: Number(o.weightDecay), schedule: 'cosine' },
-            validationSamples: o.valSamples ? integerOption('--val-samples', o.valSamples) : undefined,
-            inputScale: DEFAULT_HYPERPARAMETERS.inputScale,
-            workers: integerOption('--workers', o.workers),
-            limit: o.limit ? integerOption('--limit', o.limit) : null,
-            dataset: o.dataset,
-          };
+      // Checkpoints from before the tfjs engine hold exact-engine configurations without these fields.
+      const config: Config = resume ? ({ engine: 'exact', gradient: 'spike', ...resume.config } as unknown as Config) : configFrom(o);
+      if (config.engine === 'exact' && config.gradient === 'float') throw new InputError('--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs for the float-gradient ablation');
       const train = config.limit ? sliceDataset(splits.train, 0, config.limit) : splits.train;
       const network = resume ? resume.network : initNetwork(resolveTopology(o.topology, integerOption('--theta', o.theta)), { seed: config.seed, inputRms: 100 });
       checkModelFitsData(network, splits.train);
+      const testSamples = o.testSamples ? integerOption('--test-samples', o.testSamples) : splits.test.count;
       const say = (line: string) => (o.json ? process.stderr.write(`${line}\n`) : console.log(line));
-      say(`training on ${train.count} ${o.dataset} images (${splits.validation.count} validation, ${splits.test.count} test), exact engine, spike gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s), seed ${config.seed}${resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : ''}`);
+      const engineName = config.engine === 'tfjs' ? `tfjs engine (backend ${config.backend})` : 'exact engine';
+      say(`training on ${train.count} ${config.dataset} images (${splits.validation.count} validation, ${splits.test.count} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s), seed ${config.seed}${resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : ''}`);
 
       const bar = new cliProgress.SingleBar(
         { format: 'epoch {epoch} |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 10_000 },
@@ -106,42 +103,52 @@ export function registerTrain(program: Command): void {
       let stop = false;
       const onSigint = () => (stop = true);
       process.on('SIGINT', onSigint);
+      const hooks: TrainHooks = {
+        onBatch: (r) => {
+          if (r.epoch !== barEpoch) {
+            if (barEpoch >= 0) bar.stop();
+            bar.start(r.batches, 0, { epoch: `${r.epoch + 1}/${config.epochs}`, loss: '-', acc: '-', ips: '-' });
+            barEpoch = r.epoch;
+          }
+          bar.update(r.batch, { loss: r.loss.toFixed(3), acc: r.accuracy.toFixed(3), ips: r.imagesPerSecond.toFixed(0) });
+        },
+        onEpoch: (record, ckpt, isBest, model) => {
+          bar.stop();
+          barEpoch = -1;
+          if (isBest) saveModel(o.out, { network: model, info: { alpha: String(config.alpha), dataset: config.dataset, engine: config.engine, gradient: config.gradient, epoch: String(record.epoch), validationAccuracy: String(record.validationAccuracy) } });
+          saveCheckpoint(checkpointPath, ckpt);
+          say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} % (integer network), ${record.imagesPerSecond.toFixed(0)} img/s, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
+        },
+        interrupted: () => stop,
+        onInterrupt: (ckpt) => {
+          bar.stop();
+          saveCheckpoint(checkpointPath, ckpt);
+          say(`interrupted: checkpoint saved to ${checkpointPath}; continue with --resume ${checkpointPath}`);
+        },
+      };
       try {
-        const result = await trainExact(network, train, splits.validation, config, {
-          onBatch: (r) => {
-            if (r.epoch !== barEpoch) {
-              if (barEpoch >= 0) bar.stop();
-              bar.start(r.batches, 0, { epoch: `${r.epoch + 1}/${config.epochs}`, loss: '-', acc: '-', ips: '-' });
-              barEpoch = r.epoch;
-            }
-            bar.update(r.batch, { loss: r.loss.toFixed(3), acc: r.accuracy.toFixed(3), ips: r.imagesPerSecond.toFixed(0) });
-          },
-          onEpoch: (record, ckpt, isBest) => {
-            bar.stop();
-            barEpoch = -1;
-            if (isBest) saveModel(o.out, { network, info: { alpha: String(config.alpha), dataset: o.dataset, epoch: String(record.epoch), validationAccuracy: String(record.validationAccuracy) } });
-            saveCheckpoint(checkpointPath, ckpt);
-            say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} %, ${record.imagesPerSecond.toFixed(0)} img/s, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
-          },
-          interrupted: () => stop,
-          onInterrupt: (ckpt) => {
-            bar.stop();
-            saveCheckpoint(checkpointPath, ckpt);
-            say(`interrupted: checkpoint saved to ${checkpointPath}; continue with --resume ${checkpointPath}`);
-          },
-        }, resume);
+        const data = { train, validation: splits.validation, test: splits.test };
+        const result = config.engine === 'tfjs'
+          ? await trainTfjs(network, data, config, hooks, resume, testSamples)
+          : await trainExact(network, train, splits.validation, config, hooks, resume);
         if (result.interrupted) {
           process.exitCode = 130;
           return;
         }
+        if ('backend' in result) say(`backend: ${result.backend}`);
         const plot = o.plot ?? `${o.out}.accuracy.svg`;
-        await writeSvg(plot, accuracyChart(result.history, `${o.dataset}: accuracy per epoch (spike gradient, exact engine, seed ${config.seed})`));
+        await writeSvg(plot, accuracyChart(result.history, `${config.dataset}: accuracy per epoch (${config.gradient} gradient, ${engineName}, seed ${config.seed})`));
         say(`accuracy chart → ${plot}`);
         const best = loadModel(o.out).network;
-        const test = evaluate(best, splits.test, o.testSamples ? integerOption('--test-samples', o.testSamples) : splits.test.count);
+        const test = evaluate(best, splits.test, testSamples);
+        const tfjsTest = 'tfjsTestAccuracy' in result ? result.tfjsTestAccuracy : null;
         if (o.json) {
-          console.log(JSON.stringify({ history: result.history, best: result.best, testAccuracy: test.accuracy, testSamples: test.samples, out: o.out, checkpoint: checkpointPath, plot }));
+          console.log(JSON.stringify({ engine: config.engine, backend: 'backend' in result ? result.backend : null, history: result.history, best: result.best, testAccuracy: test.accuracy, testSamples: test.samples, tfjsTestAccuracy: tfjsTest, out: o.out, checkpoint: checkpointPath, plot }));
         } else {
+          if (tfjsTest !== null) {
+            const difference = 100 * (test.accuracy - tfjsTest);
+            console.log(`tfjs test accuracy (real weights) ${(100 * tfjsTest).toFixed(2)} %, exported integer network ${(100 * test.accuracy).toFixed(2)} % (${difference >= 0 ? '+' : ''}${difference.toFixed(2)} points)`);
+          }
           console.log(`test accuracy ${(100 * test.accuracy).toFixed(2)} % on ${test.samples} images (integer ANN of the best model, epoch ${result.best?.epoch}) → ${o.out}`);
         }
       } finally {
@@ -149,4 +156,25 @@ export function registerTrain(program: Command): void {
         process.off('SIGINT', onSigint);
       }
     });
+}
+
+type Config = TfjsTrainConfig & { engine: 'tfjs' | 'exact'; limit: number | null; dataset: string };
+
+function configFrom(o: TrainOptions): Config {
+  return {
+    engine: o.engine as Config['engine'],
+    gradient: o.gradient as Config['gradient'],
+    backend: o.backend as Config['backend'],
+    weightBits: integerOption('--weight-bits', o.weightBits),
+    epochs: integerOption('--epochs', o.epochs),
+    batch: integerOption('--batch', o.batch),
+    alpha: positive('--alpha', o.alpha),
+    seed: integerOption('--seed', o.seed),
+    optimizer: { lr: positive('--lr', o.lr), momentum: Number(o.momentum), weightDecay: Number(o.weightDecay), schedule: 'cosine' },
+    validationSamples: o.valSamples ? integerOption('--val-samples', o.valSamples) : undefined,
+    inputScale: DEFAULT_HYPERPARAMETERS.inputScale,
+    workers: integerOption('--workers', o.workers),
+    limit: o.limit ? integerOption('--limit', o.limit) : null,
+    dataset: o.dataset,
+  };
 }

@@ -45,29 +45,21 @@ export interface OptimizerState {
   velocity: Float64Array[];
 }
 
-export class IntegerSgd {
-  readonly layers: (DenseLayer | Conv2dLayer)[];
+/**
+ * SGD with momentum and weight decay on float64 master values, one flat array per weighted layer
+ * (weights then biases, in any fixed layout). `units[k]` is the real units per master unit of layer k's
+ * weights. Shared by the integer optimizer and the tfjs engine, so both take the same step.
+ */
+export class RealSgd {
   state: OptimizerState;
 
   constructor(
-    readonly network: Network,
+    master: Float64Array[],
+    readonly weightCounts: readonly number[],
+    readonly units: readonly number[],
     readonly config: OptimizerConfig,
   ) {
-    this.layers = network.layers.filter(hasWeights);
-    this.state = {
-      step: 0,
-      // One array per layer: weights then biases, in real units (first layer: per normalised input).
-      master: this.layers.map((l, k) => {
-        const nw = l.weights.length;
-        return Float64Array.from([...l.weights, ...l.bias], (v, i) => (v / l.theta) * (i < nw ? this.weightUnit(k) : 1));
-      }),
-      velocity: this.layers.map((l) => new Float64Array(l.weights.length + l.bias.length)),
-    };
-  }
-
-  /** Real units per master unit of a weight: the input scale for the layer that reads the input. */
-  private weightUnit(k: number): number {
-    return k === 0 && this.network.layers[0] === this.layers[0] ? (this.config.inputScale ?? 1) : 1;
+    this.state = { step: 0, master, velocity: master.map((m) => new Float64Array(m.length)) };
   }
 
   learningRate(step = this.state.step): number {
@@ -77,30 +69,78 @@ export class IntegerSgd {
     return lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * t)));
   }
 
-  /** Apply one mini-batch of `batchSize` examples; writes the new integer weights into the network. */
-  step(increments: readonly LayerIncrements[], batchSize: number): void {
-    if (increments.length !== this.layers.length) throw new InputError(`optimizer: expected increments for ${this.layers.length} weighted layers, found ${increments.length}`);
+  /**
+   * One step from the summed increments ΣΔW of `batchSize` examples (`sign` −1), or from the summed
+   * gradients Σ E·Sᵀ = −ΣΔW (`sign` 1); both are α-scaled.
+   */
+  step(layers: readonly LayerIncrements[], batchSize: number, sign: 1 | -1): void {
+    if (layers.length !== this.state.master.length) throw new InputError(`optimizer: expected values for ${this.state.master.length} weighted layers, found ${layers.length}`);
     const { momentum, weightDecay, alpha } = this.config;
     const lr = this.learningRate();
     const scale = 1 / (alpha * batchSize);
-    this.layers.forEach((layer, k) => {
+    layers.forEach(({ dW, db }, k) => {
       const master = this.state.master[k];
       const velocity = this.state.velocity[k];
-      const nw = layer.weights.length;
-      const unit = this.weightUnit(k);
-      const { dW, db } = increments[k];
+      const nw = this.weightCounts[k];
+      const unit = this.units[k];
       for (let i = 0; i < master.length; i++) {
         const isWeight = i < nw;
-        const increment = isWeight ? dW[i] : db[i - nw];
-        let grad = isWeight ? (-increment * scale) / unit : -increment * scale;
+        const value = sign * (isWeight ? dW[i] : db[i - nw]);
+        let grad = isWeight ? (value * scale) / unit : value * scale;
         if (isWeight) grad += weightDecay * master[i];
         velocity[i] = momentum * velocity[i] + grad;
         master[i] -= lr * velocity[i];
-        const w = roundHalfAwayReal((isWeight ? master[i] / unit : master[i]) * layer.theta);
-        if (isWeight) layer.weights[i] = w;
-        else layer.bias[i - nw] = w;
       }
     });
     this.state.step++;
   }
+}
+
+/** The integer optimizer: RealSgd on the network's layout, then roundHalfAway(master·Θ) into the network. */
+export class IntegerSgd {
+  readonly layers: (DenseLayer | Conv2dLayer)[];
+  private readonly sgd: RealSgd;
+
+  constructor(
+    readonly network: Network,
+    readonly config: OptimizerConfig,
+  ) {
+    this.layers = network.layers.filter(hasWeights);
+    const units = this.layers.map((_, k) => firstLayerUnit(network, this.layers, k, config));
+    // One array per layer: weights then biases, in real units (first layer: per normalised input).
+    const master = this.layers.map((l, k) => {
+      const nw = l.weights.length;
+      return Float64Array.from([...l.weights, ...l.bias], (v, i) => (v / l.theta) * (i < nw ? units[k] : 1));
+    });
+    this.sgd = new RealSgd(master, this.layers.map((l) => l.weights.length), units, config);
+  }
+
+  get state(): OptimizerState {
+    return this.sgd.state;
+  }
+
+  set state(state: OptimizerState) {
+    this.sgd.state = state;
+  }
+
+  learningRate(step = this.state.step): number {
+    return this.sgd.learningRate(step);
+  }
+
+  /** Apply one mini-batch of `batchSize` examples; writes the new integer weights into the network. */
+  step(increments: readonly LayerIncrements[], batchSize: number): void {
+    this.sgd.step(increments, batchSize, -1);
+    this.layers.forEach((layer, k) => {
+      const master = this.state.master[k];
+      const nw = layer.weights.length;
+      const unit = this.sgd.units[k];
+      for (let i = 0; i < nw; i++) layer.weights[i] = roundHalfAwayReal((master[i] / unit) * layer.theta);
+      for (let i = nw; i < master.length; i++) layer.bias[i - nw] = roundHalfAwayReal(master[i] * layer.theta);
+    });
+  }
+}
+
+/** Real units per master unit of a weight: the input scale for the layer that reads the input. */
+export function firstLayerUnit(network: Network, weighted: readonly (DenseLayer | Conv2dLayer)[], k: number, config: Pick<OptimizerConfig, 'inputScale'>): number {
+  return k === 0 && network.layers[0] === weighted[0] ? (config.inputScale ?? 1) : 1;
 }

@@ -6,10 +6,10 @@ export type WorkerModule = 'shardWorker' | 'sampleWorker' | 'trainWorker';
 // Workers otherwise get a small young generation; verification allocates briskly and would spend its time in GC.
 const resourceLimits = { maxYoungGenerationSizeMb: 64 };
 
-export function spawnWorker(name: WorkerModule): Worker {
+/** A worker module of this folder by name, or any worker module by the URL of its source file. */
+export function spawnWorker(module: WorkerModule | URL): Worker {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    return new Worker(new URL('./tsxEntry.mjs', here), { workerData: { module: new URL(`./${name}.ts`, here).href }, resourceLimits });
-  }
-  return new Worker(new URL(`./${name}.js`, here), { resourceLimits });
+  const url = typeof module === 'string' ? new URL(`./${module}${here.endsWith('.ts') ? '.ts' : '.js'}`, here) : module;
+  if (url.href.endsWith('.ts')) return new Worker(new URL('./tsxEntry.mjs', here), { workerData: { module: url.href }, resourceLimits });
+  return new Worker(url, { resourceLimits });
 }

@@ -54,7 +54,7 @@ export class WorkerPool<Api> {
   readonly handles: WorkerHandle<Api>[];
   private closed = false;
 
-  constructor(module: WorkerModule, size: number) {
+  constructor(module: WorkerModule | URL, size: number) {
     this.handles = Array.from({ length: size }, (_, id) => new WorkerHandle<Api>(id, spawnWorker(module), () => void this.close()));
   }
 

@@ -1,0 +1,159 @@
+/**
+ * A TensorFlow.js mirror of an integer network (SPEC §6): real-unit parameters w/Θ and b/Θ in tfjs
+ * layouts (conv filters [ky][kx][in][out], dense [in][out], activations NHWC), rounded spike-count
+ * activations, and the spike gradient through custom gradients. For an integer network with
+ * power-of-two thresholds and every value below 2^24, its forward pass is the integer ANN's exactly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { hasWeights, type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
+import { poolOp, spikeRounding, topLoss, type GradientMode } from './spikeOps.js';
+
+type Step =
+  | { kind: 'conv2d'; param: number; stride: number; padding: number; activation: Activation }
+  | { kind: 'dense'; param: number; activation: Activation }
+  | { kind: 'avgpool'; pool: (x: tf.Tensor) => tf.Tensor }
+  | { kind: 'flatten' };
+
+interface PlannedLayer {
+  step: Step;
+  /** Rounding to spike counts, for neuron layers below the top; undefined for flatten and the top layer. */
+  round?: (y: tf.Tensor) => tf.Tensor;
+}
+
+export interface TfjsNetworkOptions {
+  gradient: GradientMode;
+  alpha: number;
+}
+
+/** Shapes of one weighted layer's parameters in tfjs layout. */
+export interface ParamShapes {
+  weights: number[];
+  bias: number[];
+}
+
+export interface BatchGradients {
+  /** Summed cross-entropy over the batch. */
+  loss: number;
+  correct: number;
+  /** Per weighted layer: Σ over the batch of E·Sᵀ (= −ΣΔW) then Σ E (= −ΣΔb), tfjs layout. */
+  grads: Float32Array[];
+}
+
+const neuronThetas = (layers: Layer[]): number[] => layers.filter((l) => l.kind !== 'flatten').map((l) => (l as { theta: number }).theta);
+
+export class TfjsNetwork {
+  readonly params: ParamShapes[];
+  private readonly plan: PlannedLayer[];
+  private readonly loss: (z: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+  readonly inputShape: readonly number[];
+  readonly classes: number;
+
+  constructor(
+    readonly network: Network,
+    options: TfjsNetworkOptions,
+  ) {
+    this.inputShape = network.inputShape;
+    const thetas = neuronThetas(network.layers);
+    const top = network.layers[network.layers.length - 1] as DenseLayer | Conv2dLayer;
+    this.classes = top.outShape[0] * top.outShape[1] * top.outShape[2];
+    this.loss = topLoss(options.gradient, options.alpha, top.thetaBp);
+    this.params = [];
+    let neuron = 0;
+    this.plan = network.layers.map((layer, index) => {
+      if (layer.kind === 'flatten') return { step: { kind: 'flatten' } };
+      const isTop = index === network.layers.length - 1;
+      // Θ of the layer above / Θbp of this one: the rounding scale of the errors reaching this layer.
+      const above = thetas[neuron + 1];
+      neuron++;
+      const round = isTop ? undefined : spikeRounding(layer.activation === 'relu', options.gradient, above / layer.thetaBp);
+      if (layer.kind === 'avgpool') {
+        const factor = (layer.weight * layer.size * layer.size) / layer.theta;
+        return { step: { kind: 'avgpool', pool: poolOp(layer.size, factor, layer.inShape[1], layer.inShape[2]) }, round };
+      }
+      const param = this.params.length;
+      if (layer.kind === 'dense') {
+        this.params.push({ weights: [layer.inShape[0] * layer.inShape[1] * layer.inShape[2], layer.units], bias: [layer.units] });
+        return { step: { kind: 'dense', param, activation: layer.activation }, round };
+      }
+      this.params.push({ weights: [layer.kernel, layer.kernel, layer.inShape[0], layer.channels], bias: [layer.channels] });
+      return { step: { kind: 'conv2d', param, stride: layer.stride, padding: layer.padding, activation: layer.activation }, round };
+    });
+  }
+
+  /** The outputs of every layer (S for neuron layers below the top, z = a/Θ for the top). */
+  forwardLayers(x: tf.Tensor, params: readonly tf.Tensor[]): tf.Tensor[] {
+    const outputs: tf.Tensor[] = [];
+    let h = x;
+    for (const { step, round } of this.plan) {
+      // y = f(z): relu is fused into the convolution or product, which gates its gradient by [z > 0].
+      let y: tf.Tensor;
+      if (step.kind === 'flatten') {
+        y = h.rank === 4 ? toChannelsFirstFlat(h) : h;
+      } else if (step.kind === 'avgpool') {
+        y = step.pool(h);
+      } else if (step.kind === 'dense') {
+        const flat = h.rank === 4 ? toChannelsFirstFlat(h) : h;
+        y = tf.fused.matMul({ a: flat as tf.Tensor2D, b: params[2 * step.param] as tf.Tensor2D, bias: params[2 * step.param + 1], activation: step.activation });
+      } else {
+        const pad = step.padding === 0 ? 'valid' : step.padding;
+        y = tf.fused.conv2d({ x: h as tf.Tensor4D, filter: params[2 * step.param] as tf.Tensor4D, strides: step.stride, pad, bias: params[2 * step.param + 1], activation: step.activation });
+      }
+      h = round === undefined ? y : round(y);
+      outputs.push(h);
+    }
+    return outputs;
+  }
+
+  /** Logits z^L = a^L/Θ_L. */
+  forward(x: tf.Tensor, params: readonly tf.Tensor[]): tf.Tensor2D {
+    const outputs = this.forwardLayers(x, params);
+    return tf.reshape(outputs[outputs.length - 1], [x.shape[0], this.classes]);
+  }
+
+  /** Summed loss, correct predictions and parameter gradients of one batch. */
+  gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[]): BatchGradients {
+    let logits: tf.Tensor2D | undefined;
+    const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => {
+      const z = this.forward(x, p);
+      logits = tf.keep(z);
+      return this.loss(z, targets) as tf.Scalar;
+    })([...params]);
+    const result: BatchGradients = {
+      loss: value.dataSync()[0],
+      correct: countCorrect(logits as tf.Tensor2D, labels),
+      grads: grads.map((g) => g.dataSync() as Float32Array),
+    };
+    tf.dispose([value, ...grads, logits as tf.Tensor]);
+    return result;
+  }
+
+  /** Summed loss and correct predictions of one batch (forward only). */
+  evaluate(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[]): { loss: number; correct: number } {
+    const logits = tf.tidy(() => this.forward(x, params));
+    const loss = tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), targets))));
+    const result = { loss: loss.dataSync()[0], correct: countCorrect(logits, labels) };
+    tf.dispose([logits, loss]);
+    return result;
+  }
+}
+
+/** NHWC → NCHW, flattened: the integer network's flatten order. */
+function toChannelsFirstFlat(h: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(tf.transpose(h, [0, 3, 1, 2]), [h.shape[0], -1]);
+}
+
+/** argmax with the lowest index on ties, as the integer path's argmax. */
+function countCorrect(logits: tf.Tensor2D, labels: ArrayLike<number>): number {
+  const values = logits.dataSync();
+  const classes = logits.shape[1];
+  let correct = 0;
+  for (let n = 0; n < logits.shape[0]; n++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (values[n * classes + k] > values[n * classes + best]) best = k;
+    if (best === labels[n]) correct++;
+  }
+  return correct;
+}
+
+/** The weighted layers of a network, bottom to top. */
+export const weightedLayers = (network: Network): (DenseLayer | Conv2dLayer)[] => network.layers.filter(hasWeights);

@@ -1,0 +1,156 @@
+/**
+ * Training kernels for the TensorFlow.js wasm backend. It lacks Conv2DBackpropFilter, and its matMul
+ * with transposed operands and its Conv2DBackpropInput are several times slower than a transpose or a
+ * plain convolution (../shared/ENVIRONMENT.md). Each is rewritten here with the backend's own fast
+ * kernels. Register before the backend is initialised, so that the original setup functions still run.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+const BACKEND = 'wasm';
+type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+
+interface Backend {
+  disposeData(dataId: object): void;
+}
+
+interface Call {
+  backend: Backend;
+  run(kernel: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo;
+  dispose(...infos: TensorInfo[]): void;
+}
+
+function callerFor(backend: Backend): Call {
+  return {
+    backend,
+    run(kernel, inputs, attrs) {
+      const config = tf.getKernel(kernel, BACKEND);
+      if (config === undefined) throw new Error(`wasm backend has no ${kernel} kernel`);
+      return config.kernelFunc({ inputs, attrs, backend: backend as never }) as TensorInfo;
+    },
+    dispose(...infos) {
+      for (const info of infos) backend.disposeData(info.dataId);
+    },
+  };
+}
+
+/** Padding of an NHWC convolution as explicit [top, bottom] and [left, right] pairs. */
+export function explicitPadding(
+  pad: unknown,
+  inSize: readonly [number, number],
+  kernel: readonly [number, number],
+  strides: readonly [number, number],
+): { top: number; bottom: number; left: number; right: number } {
+  if (pad === 'valid') return { top: 0, bottom: 0, left: 0, right: 0 };
+  if (typeof pad === 'number') return { top: pad, bottom: pad, left: pad, right: pad };
+  if (Array.isArray(pad)) {
+    const p = pad as ExplicitPadding;
+    return { top: p[1][0], bottom: p[1][1], left: p[2][0], right: p[2][1] };
+  }
+  if (pad === 'same') {
+    const total = (i: 0 | 1): number => Math.max((Math.ceil(inSize[i] / strides[i]) - 1) * strides[i] + kernel[i] - inSize[i], 0);
+    const h = total(0);
+    const w = total(1);
+    return { top: Math.floor(h / 2), bottom: h - Math.floor(h / 2), left: Math.floor(w / 2), right: w - Math.floor(w / 2) };
+  }
+  throw new Error(`unsupported convolution padding ${String(pad)}`);
+}
+
+const pair = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : (v as [number, number]));
+
+/**
+ * dW[ky,kx,ci,co] = Σ_{b,oy,ox} x[b, oy·s+ky−top, ox·s+kx−left, ci] · dy[b,oy,ox,co]: a convolution of
+ * x with batch and channels swapped by dy used as the filter, its stride becoming a dilation.
+ */
+const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const call = callerFor(backend as unknown as Backend);
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, filterShape, dataFormat, dilations } = attrs as unknown as {
+    strides: number | [number, number]; pad: unknown; filterShape: [number, number, number, number]; dataFormat?: string; dilations?: number | [number, number];
+  };
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on wasm: only NHWC, found ${dataFormat}`);
+  const [dilY, dilX] = pair(dilations ?? 1);
+  if (dilY !== 1 || dilX !== 1) throw new Error('Conv2DBackpropFilter on wasm: dilated convolutions are not supported');
+  const s = pair(strides);
+  const [kh, kw] = filterShape;
+  const p = explicitPadding(pad, [x.shape[1], x.shape[2]], [kh, kw], s);
+  const xT = call.run('Transpose', { x }, { perm: [3, 1, 2, 0] });
+  const dyT = call.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const padding: ExplicitPadding = [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
+  const full = call.run('Conv2D', { x: xT, filter: dyT }, { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations: s, dimRoundingMode: undefined as never });
+  let grad = full;
+  if (full.shape[1] !== kh || full.shape[2] !== kw) {
+    grad = call.run('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [full.shape[0], kh, kw, full.shape[3]] });
+    call.dispose(full);
+  }
+  const out = call.run('Transpose', { x: grad }, { perm: [1, 2, 0, 3] });
+  call.dispose(xT, dyT, grad);
+  return out;
+};
+
+/**
+ * For stride 1: dx = conv2d(dy, flipped filter with in/out channels swapped), padded by k−1−pad. Other
+ * strides fall back to the backend's own kernel.
+ */
+function conv2dBackpropInput(native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const { strides, pad, inputShape, dataFormat, dimRoundingMode } = attrs as unknown as {
+      strides: number | [number, number]; pad: unknown; inputShape: [number, number, number, number]; dataFormat?: string; dimRoundingMode?: string;
+    };
+    const s = pair(strides);
+    if (s[0] !== 1 || s[1] !== 1 || (dataFormat !== undefined && dataFormat !== 'NHWC') || dimRoundingMode !== undefined) return native(args);
+    const call = callerFor(backend as unknown as Backend);
+    const [kh, kw] = filter.shape as [number, number, number, number];
+    const p = explicitPadding(pad, [inputShape[1], inputShape[2]], [kh, kw], s);
+    const flipped = call.run('Reverse', { x: filter }, { dims: [0, 1] });
+    const swapped = call.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+    const padding: ExplicitPadding = [[0, 0], [kh - 1 - p.top, kh - 1 - p.bottom], [kw - 1 - p.left, kw - 1 - p.right], [0, 0]];
+    const out = call.run('Conv2D', { x: dy, filter: swapped }, { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as never });
+    call.dispose(flipped, swapped);
+    return out;
+  };
+}
+
+/** matMul with transposed operands: transpose first (the wasm kernel's transposed paths are slow). */
+function batchMatMul(native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return native(args);
+    const call = callerFor(backend as unknown as Backend);
+    const swapLast = (t: TensorInfo): TensorInfo => {
+      const perm = t.shape.map((_, i) => i);
+      [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
+      return call.run('Transpose', { x: t }, { perm });
+    };
+    const aT = transposeA ? swapLast(a) : a;
+    const bT = transposeB ? swapLast(b) : b;
+    const out = native({ inputs: { a: aT, b: bT }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+    if (transposeA) call.dispose(aT);
+    if (transposeB) call.dispose(bT);
+    return out;
+  };
+}
+
+function replace(kernelName: string, wrap: (native: KernelFunc) => KernelFunc): void {
+  const original = tf.getKernel(kernelName, BACKEND);
+  if (original === undefined) throw new Error(`wasm backend has no ${kernelName} kernel to replace`);
+  tf.unregisterKernel(kernelName, BACKEND);
+  tf.registerKernel({ ...original, kernelFunc: wrap(original.kernelFunc) } as KernelConfig);
+}
+
+let registered = false;
+
+/** Idempotent; must run before `tf.setBackend('wasm')` initialises the backend. */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  registered = true;
+  if (tf.getKernel('Conv2DBackpropFilter', BACKEND) === undefined) {
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2dBackpropFilter });
+  }
+  replace('Conv2DBackpropInput', conv2dBackpropInput);
+  replace('BatchMatMul', batchMatMul);
+}

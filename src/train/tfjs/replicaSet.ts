@@ -1,0 +1,115 @@
+/**
+ * The replicas that compute a step: one in this thread, or one per worker thread (each with its own
+ * backend) over weights and data in shared memory. Gradients of a mini-batch's parts are summed in
+ * worker order, so a seed and a worker count determine the result.
+ */
+import * as Comlink from 'comlink';
+import { WorkerPool } from '../../actors/workers/workerPool.js';
+import { useBackend, type BackendRequest } from '../../equivalence/tfjs/backend.js';
+import type { TfjsNetworkOptions } from '../../equivalence/tfjs/tfjsNetwork.js';
+import { networkSpec } from '../../network/build.js';
+import type { Network } from '../../network/topology.js';
+import { imageSize, type Dataset } from '../data/dataset.js';
+import { TfjsReplica } from './replica.js';
+import type { TfjsWorkerApi } from './tfjsWorker.js';
+
+export interface StepGradients {
+  loss: number;
+  correct: number;
+  /** Per parameter tensor (weights, bias of each weighted layer), tfjs layout. */
+  grads: ArrayLike<number>[];
+}
+
+export interface ReplicaSet {
+  /** The backend that computes (as the first replica reports it). */
+  readonly backend: string;
+  /** Real weights every replica reads at its next call. */
+  readonly weights: Float32Array[];
+  gradients(dataset: string, indices: Int32Array): Promise<StepGradients>;
+  /** Summed loss and correct predictions over the first `count` images. */
+  evaluate(dataset: string, count: number): Promise<{ loss: number; correct: number }>;
+  close(): Promise<void>;
+}
+
+export interface ReplicaSetConfig {
+  network: Network;
+  options: TfjsNetworkOptions;
+  backend: BackendRequest;
+  data: ReadonlyMap<string, Dataset>;
+  maxBatch: number;
+  workers: number;
+}
+
+/** One buffer per parameter tensor: weights and bias of each weighted layer. */
+const weightBuffers = (network: Network, shared: boolean): Float32Array[] =>
+  network.layers.flatMap((l) => ('weights' in l ? [l.weights.length, l.bias.length] : [])).map((n) => new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n)));
+
+export async function openReplicaSet(config: ReplicaSetConfig): Promise<ReplicaSet> {
+  return config.workers > 1 ? openWorkerReplicas(config) : openLocalReplica(config);
+}
+
+async function openLocalReplica(config: ReplicaSetConfig): Promise<ReplicaSet> {
+  const { name } = await useBackend(config.backend);
+  const weights = weightBuffers(config.network, false);
+  const replica = new TfjsReplica(config.network, config.options, config.data, weights, config.maxBatch);
+  return {
+    backend: name,
+    weights,
+    gradients: async (dataset, indices) => replica.gradients(dataset, indices),
+    evaluate: async (dataset, count) => replica.evaluate(dataset, 0, count),
+    close: async () => {},
+  };
+}
+
+/** A copy of a data set in shared memory, so workers read it without copies. */
+function shareDataset(d: Dataset): Dataset {
+  const images = new Uint8Array(new SharedArrayBuffer(d.count * imageSize(d)));
+  images.set(d.images.subarray(0, d.count * imageSize(d)));
+  const labels = new Uint8Array(new SharedArrayBuffer(d.count));
+  labels.set(d.labels.subarray(0, d.count));
+  return { ...d, images, labels };
+}
+
+async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet> {
+  const here = import.meta.url;
+  const pool = new WorkerPool<TfjsWorkerApi>(new URL(`./tfjsWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here), config.workers);
+  const weights = weightBuffers(config.network, true);
+  const data: [string, Dataset][] = [...config.data].map(([name, d]) => [name, shareDataset(d)]);
+  const setup = { spec: networkSpec(config.network), options: config.options, backend: config.backend, data, weights, maxBatch: config.maxBatch };
+  let backends: string[];
+  try {
+    backends = await Promise.all(pool.handles.map((h) => h.call('start-up', (api) => api.init(setup))));
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+  const parts = (n: number) => pool.handles.map((h) => [h, Math.floor((h.id * n) / pool.size), Math.floor(((h.id + 1) * n) / pool.size)] as const);
+  return {
+    backend: `${backends[0]} × ${pool.size} workers`,
+    weights,
+    async gradients(dataset, indices) {
+      const results = await Promise.all(
+        parts(indices.length).map(([h, from, to]) => {
+          const slice = indices.slice(from, to);
+          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer])));
+        }),
+      );
+      const grads = results[0].grads.map((g) => new Float64Array(g.length));
+      let loss = 0, correct = 0;
+      for (const r of results) {
+        r.grads.forEach((g, k) => {
+          const sum = grads[k];
+          for (let i = 0; i < g.length; i++) sum[i] += g[i];
+        });
+        loss += r.loss;
+        correct += r.correct;
+      }
+      return { loss, correct, grads };
+    },
+    async evaluate(dataset, count) {
+      const results = await Promise.all(parts(count).map(([h, from, to]) => h.call('an evaluation', (api) => api.evaluate(dataset, from, to))));
+      return results.reduce((a, r) => ({ loss: a.loss + r.loss, correct: a.correct + r.correct }), { loss: 0, correct: 0 });
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The tfjs engine: trains the network's real-unit mirror in TensorFlow.js (rounded activations, spike
+ * or float gradient) with the shared optimizer step, and exports the integer network each epoch. The
+ * validation figure is the exported integer network's, computed in tfjs with its integer weights.
+ */
+import { toTfjsLayout, fromTfjsLayout } from '../../equivalence/tfjs/paramLayout.js';
+import type { BackendRequest } from '../../equivalence/tfjs/backend.js';
+import type { GradientMode } from '../../equivalence/tfjs/spikeOps.js';
+import { roundHalfAwayReal } from '../../network/rounding.js';
+import { hasWeights, type Conv2dLayer, type DenseLayer, type Network } from '../../network/topology.js';
+import { cloneNetwork } from '../onlineSnn.js';
+import type { Checkpoint } from '../checkpoint.js';
+import type { Dataset } from '../data/dataset.js';
+import type { ExactTrainConfig } from '../exactTrainer.js';
+import { firstLayerUnit, RealSgd } from '../optimizer.js';
+import { runTrainingLoop, type LoopResult, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
+import { quantiseNetwork } from './quantise.js';
+import { openReplicaSet, type ReplicaSet } from './replicaSet.js';
+
+export interface TfjsTrainConfig extends ExactTrainConfig {
+  gradient: GradientMode;
+  backend: BackendRequest;
+  /** Bits given to the largest weight of each layer on export. */
+  weightBits: number;
+}
+
+export interface TfjsTrainResult extends LoopResult {
+  /** The best exported integer network (by validation accuracy). */
+  best: LoopResult['best'];
+  bestNetwork: Network;
+  backend: string;
+  /** tfjs accuracy of the best epoch's real weights on the test images scored. */
+  tfjsTestAccuracy: number;
+  sgd: RealSgd;
+}
+
+/** Masters (tfjs layout, first layer per normalised input) of a network's integer weights. */
+function mastersOf(network: Network, layers: (DenseLayer | Conv2dLayer)[], units: number[]): Float64Array[] {
+  return layers.map((l, k) => {
+    const weights = toTfjsLayout(l, l.weights, units[k] / l.theta);
+    const out = new Float64Array(weights.length + l.bias.length);
+    out.set(weights);
+    for (let i = 0; i < l.bias.length; i++) out[weights.length + i] = l.bias[i] / l.theta;
+    return out;
+  });
+}
+
+export async function trainTfjs(
+  template: Network,
+  data: { train: Dataset; validation: Dataset; test: Dataset },
+  config: TfjsTrainConfig,
+  hooks: TrainHooks = {},
+  resume?: Checkpoint,
+  testSamples = data.test.count,
+): Promise<TfjsTrainResult> {
+  const network = cloneNetwork(resume ? resume.network : template);
+  const layers = network.layers.filter(hasWeights);
+  const units = layers.map((_, k) => firstLayerUnit(network, layers, k, config));
+  const batches = Math.ceil(data.train.count / config.batch);
+  const sgd = new RealSgd(mastersOf(network, layers, units), layers.map((l) => l.weights.length), units, {
+    ...config.optimizer, alpha: config.alpha, totalSteps: config.epochs * batches, inputScale: config.inputScale,
+  });
+  if (resume) sgd.state = structuredClone(resume.optimizer);
+  const replicas = await openReplicaSet({
+    network,
+    options: { gradient: config.gradient, alpha: config.alpha },
+    backend: config.backend,
+    data: new Map([['train', data.train], ['validation', data.validation], ['test', data.test]]),
+    maxBatch: config.batch,
+    workers: config.workers ?? 1,
+  });
+  try {
+    return await trainWith(replicas, network, layers, sgd, data, config, hooks, resume, testSamples);
+  } finally {
+    await replicas.close();
+  }
+}
+
+async function trainWith(
+  replicas: ReplicaSet,
+  network: Network,
+  layers: (DenseLayer | Conv2dLayer)[],
+  sgd: RealSgd,
+  data: { train: Dataset; validation: Dataset; test: Dataset },
+  config: TfjsTrainConfig,
+  hooks: TrainHooks,
+  resume: Checkpoint | undefined,
+  testSamples: number,
+): Promise<TfjsTrainResult> {
+  /** Real weights from the masters, into the replicas' buffers. */
+  const loadMasters = () => {
+    sgd.state.master.forEach((m, k) => {
+      const [w, b] = [replicas.weights[2 * k], replicas.weights[2 * k + 1]];
+      const unit = sgd.units[k];
+      for (let i = 0; i < w.length; i++) w[i] = m[i] / unit;
+      for (let i = 0; i < b.length; i++) b[i] = m[w.length + i];
+    });
+  };
+  const realWeights = (): Float64Array[] => sgd.state.master.map((m, k) => Float64Array.from(m, (v, i) => (i < sgd.weightCounts[k] ? v / sgd.units[k] : v)));
+  /** The exported network's integer weights as real weights, for scoring it in tfjs. */
+  const loadExported = (exported: Network) => {
+    exported.layers.filter(hasWeights).forEach((l, k) => {
+      replicas.weights[2 * k].set(toTfjsLayout(l, l.weights, 1 / l.theta));
+      replicas.weights[2 * k + 1].set(Float64Array.from(l.bias, (b) => b / l.theta));
+    });
+  };
+  const accuracy = async (dataset: 'validation' | 'test', count: number) => (await replicas.evaluate(dataset, count)).correct / Math.max(1, count);
+
+  let exported = quantiseNetwork(network, realWeights(), config.weightBits);
+  let bestNetwork = exported;
+  let bestReal = realWeights();
+  loadMasters();
+  const engine: TrainingEngine = {
+    async step(indices) {
+      const outcome = await replicas.gradients('train', indices);
+      sgd.step(outcome.grads.map((g, k, all) => (k % 2 === 0 ? { dW: g, db: all[k + 1] } : null)).filter((l) => l !== null), indices.length, 1);
+      loadMasters();
+      return outcome;
+    },
+    async validate() {
+      exported = quantiseNetwork(network, realWeights(), config.weightBits);
+      loadExported(exported);
+      const result = await accuracy('validation', config.validationSamples ?? data.validation.count);
+      loadMasters();
+      return result;
+    },
+    learningRate: () => sgd.learningRate(),
+    checkpoint: (progress) => ({ network: withMasters(network, layers, sgd), optimizer: sgd.state, progress, config: { ...config, engine: 'tfjs' } }),
+    model: () => exported,
+  };
+  const result = await runTrainingLoop(engine, data.train.count, config, {
+    ...hooks,
+    onEpoch: async (record, checkpoint, isBest, model) => {
+      if (isBest) {
+        bestNetwork = model;
+        bestReal = realWeights();
+      }
+      await hooks.onEpoch?.(record, checkpoint, isBest, model);
+    },
+  }, resume?.progress);
+  // The best epoch's real weights on the test set, to compare with its exported integer network.
+  bestReal.forEach((m, k) => {
+    replicas.weights[2 * k].set(m.subarray(0, sgd.weightCounts[k]));
+    replicas.weights[2 * k + 1].set(m.subarray(sgd.weightCounts[k]));
+  });
+  const tfjsTestAccuracy = result.interrupted ? NaN : await accuracy('test', testSamples);
+  return { ...result, bestNetwork, backend: replicas.backend, tfjsTestAccuracy, sgd };
+}
+
+/** The training network with its weights rounded from the masters at its own Θ (what a checkpoint holds). */
+function withMasters(network: Network, layers: (DenseLayer | Conv2dLayer)[], sgd: RealSgd): Network {
+  const copy = cloneNetwork(network);
+  copy.layers.filter(hasWeights).forEach((l, k) => {
+    const master = sgd.state.master[k];
+    const nw = layers[k].weights.length;
+    const weights = fromTfjsLayout(l, master.subarray(0, nw));
+    for (let i = 0; i < nw; i++) l.weights[i] = roundHalfAwayReal((weights[i] / sgd.units[k]) * l.theta);
+    for (let i = 0; i < l.bias.length; i++) l.bias[i] = roundHalfAwayReal(master[nw + i] * l.theta);
+  });
+  return copy;
+}

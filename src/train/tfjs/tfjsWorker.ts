@@ -1,0 +1,40 @@
+/** Worker side of data-parallel tfjs training: its own backend (one wasm instance per thread) and replica over shared weights. */
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { parentPort } from 'node:worker_threads';
+import { useBackend, type BackendRequest } from '../../equivalence/tfjs/backend.js';
+import type { TfjsNetworkOptions } from '../../equivalence/tfjs/tfjsNetwork.js';
+import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
+import type { Dataset } from '../data/dataset.js';
+import { TfjsReplica } from './replica.js';
+
+let replica: TfjsReplica | null = null;
+
+export interface ReplicaSetup {
+  spec: NetworkSpec;
+  options: TfjsNetworkOptions;
+  backend: BackendRequest;
+  /** Data sets whose images and labels live in shared memory. */
+  data: [string, Dataset][];
+  weights: Float32Array[];
+  maxBatch: number;
+}
+
+export const tfjsWorkerApi = {
+  async init(setup: ReplicaSetup): Promise<string> {
+    const backend = await useBackend(setup.backend);
+    replica = new TfjsReplica(networkFromSpec(setup.spec), setup.options, new Map(setup.data), setup.weights, setup.maxBatch);
+    return backend.name;
+  },
+  gradients(dataset: string, indices: Int32Array) {
+    const result = replica!.gradients(dataset, indices);
+    return Comlink.transfer(result, result.grads.map((g) => g.buffer));
+  },
+  evaluate(dataset: string, from: number, to: number) {
+    return replica!.evaluate(dataset, from, to);
+  },
+};
+
+export type TfjsWorkerApi = typeof tfjsWorkerApi;
+
+if (parentPort) Comlink.expose(tfjsWorkerApi, nodeEndpoint(parentPort));

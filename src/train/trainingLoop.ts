@@ -1,0 +1,128 @@
+/**
+ * The epoch/step loop shared by the training engines: seeded per-epoch orders, coarse progress reports,
+ * NaN and range failures named by epoch and step, validation and best-model tracking, checkpoints after
+ * each epoch and on interruption. An engine only computes a step and scores the current model.
+ */
+import { SpikegradError } from '../errors.js';
+import { Rng } from '../random.js';
+import type { Network } from '../network/topology.js';
+import type { Checkpoint, Progress } from './checkpoint.js';
+
+export interface BatchReport {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  trainAccuracy: number;
+  validationAccuracy: number;
+  seconds: number;
+  imagesPerSecond: number;
+  learningRate: number;
+}
+
+export interface TrainHooks {
+  /** Called every few batches (coarse: at most ~4 times a second). */
+  onBatch?: (r: BatchReport) => void;
+  /** After each epoch, with the checkpoint to save, whether the model is the best so far, and the integer model. */
+  onEpoch?: (record: EpochRecord, checkpoint: Checkpoint, isBest: boolean, model: Network) => void | Promise<void>;
+  /** Checked between batches; when true, training stops and `onInterrupt` gets a checkpoint. */
+  interrupted?: () => boolean;
+  onInterrupt?: (checkpoint: Checkpoint) => void;
+}
+
+export class NanLossError extends SpikegradError {}
+
+/** A failure during training, named by epoch and step. */
+export class TrainingError extends SpikegradError {}
+
+/** Seeded order of the training images in an epoch. */
+export function epochOrder(count: number, seed: number, epoch: number): Int32Array {
+  return new Rng((seed * 7919 + epoch * 104729) | 0).shuffle(Int32Array.from({ length: count }, (_, i) => i));
+}
+
+export interface TrainingEngine {
+  /** Loss and correct predictions of one mini-batch, after which the weights are updated. */
+  step(indices: Int32Array): Promise<{ loss: number; correct: number }>;
+  /** Validation accuracy of the current model. */
+  validate(): Promise<number>;
+  learningRate(): number;
+  checkpoint(progress: Progress): Checkpoint;
+  /** The integer model as it would be saved now (after `validate`). */
+  model(): Network;
+}
+
+export interface LoopConfig {
+  epochs: number;
+  batch: number;
+  seed: number;
+}
+
+export interface LoopResult {
+  history: EpochRecord[];
+  best: { accuracy: number; epoch: number } | null;
+  interrupted: boolean;
+}
+
+export async function runTrainingLoop(engine: TrainingEngine, trainCount: number, config: LoopConfig, hooks: TrainHooks, resumeAt?: Progress): Promise<LoopResult> {
+  const batches = Math.ceil(trainCount / config.batch);
+  const progress: Progress = resumeAt ? structuredClone(resumeAt) : { epoch: 0, batch: 0, best: null, history: [] };
+  const history = progress.history as unknown as EpochRecord[];
+
+  for (; progress.epoch < config.epochs; progress.epoch++, progress.batch = 0) {
+    const order = epochOrder(trainCount, config.seed, progress.epoch);
+    const start = performance.now();
+    let lossSum = 0, correct = 0, seen = 0, lastReport = 0;
+    for (; progress.batch < batches; progress.batch++) {
+      if (hooks.interrupted?.()) {
+        hooks.onInterrupt?.(engine.checkpoint(progress));
+        return { history, best: progress.best, interrupted: true };
+      }
+      const from = progress.batch * config.batch;
+      const to = Math.min(trainCount, from + config.batch);
+      let outcome: { loss: number; correct: number };
+      try {
+        outcome = await engine.step(order.subarray(from, to));
+      } catch (e) {
+        // Weights grown out of the exact range (a learning rate far too high): say when, keep the last checkpoint.
+        if (e instanceof SpikegradError && !(e instanceof NanLossError)) throw new TrainingError(`epoch ${progress.epoch + 1}, step ${progress.batch + 1}: ${e.message}; the last good checkpoint was kept`);
+        throw e;
+      }
+      lossSum += outcome.loss;
+      correct += outcome.correct;
+      seen += to - from;
+      if (!Number.isFinite(lossSum)) {
+        throw new NanLossError(`the loss became ${lossSum} in epoch ${progress.epoch + 1}, step ${progress.batch + 1}; the last good checkpoint was kept`);
+      }
+      const now = performance.now();
+      if (hooks.onBatch && (now - lastReport > 250 || progress.batch === batches - 1)) {
+        lastReport = now;
+        hooks.onBatch({ epoch: progress.epoch, batch: progress.batch + 1, batches, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: (seen * 1000) / (now - start) });
+      }
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const validationAccuracy = await engine.validate();
+    const record: EpochRecord = {
+      epoch: progress.epoch + 1,
+      loss: lossSum / Math.max(1, seen),
+      trainAccuracy: correct / Math.max(1, seen),
+      validationAccuracy,
+      seconds,
+      imagesPerSecond: seen / seconds,
+      learningRate: engine.learningRate(),
+    };
+    history.push(record);
+    const isBest = !progress.best || validationAccuracy > progress.best.accuracy;
+    if (isBest) progress.best = { accuracy: validationAccuracy, epoch: progress.epoch + 1 };
+    // The checkpoint after an epoch resumes at the next one.
+    const next = engine.checkpoint({ ...progress, epoch: progress.epoch + 1, batch: 0, history: [...progress.history] });
+    await hooks.onEpoch?.(record, next, isBest, engine.model());
+  }
+  return { history, best: progress.best, interrupted: false };
+}

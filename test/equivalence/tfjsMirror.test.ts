@@ -1,0 +1,193 @@
+/**
+ * The TensorFlow.js mirror against the integer ANN: the rounded forward pass and the spike gradient
+ * (−ΣΔW, −ΣΔb, functions of every layer's E) are equal exactly where values stay below 2^24, on the cpu
+ * backend and on wasm with its registered training kernels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { IntegerAnn } from '../../src/equivalence/integerAnn.js';
+import { useBackend, type BackendName } from '../../src/equivalence/tfjs/backend.js';
+import { toTfjsLayout } from '../../src/equivalence/tfjs/paramLayout.js';
+import { TfjsNetwork } from '../../src/equivalence/tfjs/tfjsNetwork.js';
+import { InputError } from '../../src/errors.js';
+import type { Architecture, LayerArch } from '../../src/network/architecture.js';
+import { buildNetwork, type LayerParams } from '../../src/network/build.js';
+import { chainThetaBp } from '../../src/network/presets.js';
+import { hasWeights, sizeOf, type Network } from '../../src/network/topology.js';
+import { Rng } from '../../src/random.js';
+
+const relu = 'relu' as const;
+const architectures: Record<string, Architecture> = {
+  'conv (padding 1) → pool → conv (stride 2) → dense → dense': {
+    inputShape: [2, 8, 8],
+    layers: chainThetaBp([
+      { kind: 'conv2d', channels: 3, kernel: 3, stride: 1, padding: 1, activation: relu, theta: 64, thetaBp: 1 },
+      { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 1 },
+      { kind: 'conv2d', channels: 4, kernel: 3, stride: 2, padding: 0, activation: relu, theta: 32, thetaBp: 1 },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 6, activation: relu, theta: 16, thetaBp: 1 },
+      { kind: 'dense', units: 5, activation: 'linear', theta: 32, thetaBp: 1 },
+    ] as LayerArch[]),
+  },
+  'dense with unchained Θbp (errors rescaled by 2 and 1/2)': {
+    inputShape: [12],
+    layers: [
+      { kind: 'dense', units: 7, activation: relu, theta: 32, thetaBp: 8 },
+      { kind: 'dense', units: 6, activation: 'linear', theta: 16, thetaBp: 32 },
+      { kind: 'dense', units: 4, activation: 'linear', theta: 16, thetaBp: 16 },
+    ],
+  },
+  'conv with an odd pooled size (dropped row and column)': {
+    inputShape: [1, 9, 9],
+    layers: chainThetaBp([
+      { kind: 'conv2d', channels: 2, kernel: 2, stride: 1, padding: 0, activation: relu, theta: 64, thetaBp: 1 },
+      { kind: 'avgpool', size: 3, weight: 2, activation: 'linear', theta: 8, thetaBp: 1 },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 3, activation: 'linear', theta: 64, thetaBp: 1 },
+    ] as LayerArch[]),
+  },
+};
+
+function randomNetwork(arch: Architecture, seed: number): Network {
+  const rng = new Rng(seed);
+  const shapes = buildNetwork(arch);
+  const params: (LayerParams | undefined)[] = shapes.layers.map((l) =>
+    hasWeights(l) ? { weights: Float64Array.from(l.weights, () => rng.int(-24, 24)), bias: Float64Array.from(l.bias, () => rng.int(-64, 64)) } : undefined,
+  );
+  return buildNetwork(arch, params);
+}
+
+function paramsOf(network: Network, model: TfjsNetwork): tf.Tensor[] {
+  return network.layers.filter(hasWeights).flatMap((l, k) => [
+    tf.tensor(Float32Array.from(toTfjsLayout(l, l.weights, 1 / l.theta)), model.params[k].weights),
+    tf.tensor(Float32Array.from(l.bias, (b) => b / l.theta), model.params[k].bias),
+  ]);
+}
+
+/** A batch of inputs (8-bit-like, some negative for vector inputs) in the integer layout [n][c][y][x]. */
+function inputs(network: Network, count: number, rng: Rng): Float64Array[] {
+  const size = sizeOf(network.layers[0].inShape);
+  const image = network.inputShape.length === 3;
+  return Array.from({ length: count }, () => Float64Array.from({ length: size }, () => (image ? rng.int(0, 255) : rng.int(-40, 40))));
+}
+
+/** NHWC (or [n, features]) tensor of the batch. */
+function inputTensor(network: Network, batch: Float64Array[]): tf.Tensor {
+  if (network.inputShape.length === 1) return tf.tensor2d(batch.map((x) => Array.from(x)));
+  const [c, h, w] = network.inputShape;
+  const out = new Float32Array(batch.length * c * h * w);
+  batch.forEach((x, n) => {
+    for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) out[n * c * h * w + p * c + ch] = x[ch * h * w + p];
+  });
+  return tf.tensor4d(out, [batch.length, h, w, c]);
+}
+
+/** A layer output of sample n in the integer layout. */
+function sampleChw(t: tf.Tensor, n: number): number[] {
+  const values = Array.from(t.dataSync());
+  if (t.rank === 2) return values.slice(n * t.shape[1]!, (n + 1) * t.shape[1]!);
+  const [, h, w, c] = t.shape as number[];
+  const out: number[] = [];
+  for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) out.push(values[n * h * w * c + p * c + ch]);
+  return out;
+}
+
+const BACKENDS: BackendName[] = ['cpu', 'wasm'];
+
+describe.each(BACKENDS)('tfjs mirror on the %s backend', (backend) => {
+  describe.each(Object.entries(architectures))('%s', (_, arch) => {
+    it.each([1, 2, 3])('forward activations and V^L equal the integer ANN (seed %i)', async (seed) => {
+      await useBackend(backend);
+      const network = randomNetwork(arch, seed);
+      const model = new TfjsNetwork(network, { gradient: 'spike', alpha: 20 });
+      const batch = inputs(network, 4, new Rng(seed + 100));
+      const params = paramsOf(network, model);
+      const x = inputTensor(network, batch);
+      const outputs = model.forwardLayers(x, params);
+      const ann = new IntegerAnn(network);
+      const neuronOutputs = outputs.filter((_, i) => network.layers[i].kind !== 'flatten');
+      batch.forEach((input, n) => {
+        ann.forward(input);
+        ann.state.forEach((state, l) => {
+          const layer = ann.layers[l];
+          const isTop = l === ann.layers.length - 1;
+          const got = sampleChw(neuronOutputs[l], n);
+          // The top layer's output is z = V^L/Θ (a power of two, so ·Θ is exact).
+          expect(isTop ? got.map((z) => z * layer.theta) : got).toEqual(Array.from(isTop ? state.a : state.S));
+        });
+      });
+      // The test is not vacuous: some neurons spike.
+      expect(ann.state[0].S.some((s) => s !== 0)).toBe(true);
+      tf.dispose([...params, x, ...outputs]);
+    });
+
+    it.each([4, 5])('spike gradients equal −ΣΔW and −ΣΔb of the integer ANN (seed %i)', async (seed) => {
+      await useBackend(backend);
+      const network = randomNetwork(arch, seed);
+      const alpha = 20;
+      const model = new TfjsNetwork(network, { gradient: 'spike', alpha });
+      const rng = new Rng(seed + 200);
+      const batch = inputs(network, 5, rng);
+      const labels = batch.map(() => rng.int(0, model.classes - 1));
+      const params = paramsOf(network, model);
+      const x = inputTensor(network, batch);
+      const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), model.classes).toFloat() as tf.Tensor2D;
+      const result = model.gradients(x, targets, labels, params);
+      const ann = new IntegerAnn(network);
+      ann.clearIncrements();
+      batch.forEach((input, n) => ann.run(input, labels[n], alpha));
+      const weighted = network.layers.filter(hasWeights);
+      const annIncrements = ann.state.filter((_, l) => hasWeights(ann.layers[l]));
+      weighted.forEach((layer, k) => {
+        expect(Array.from(result.grads[2 * k])).toEqual(Array.from(toTfjsLayout(layer, annIncrements[k].dW, -1), (v) => v + 0));
+        expect(Array.from(result.grads[2 * k + 1])).toEqual(Array.from(annIncrements[k].db, (v) => -v + 0));
+      });
+      // Errors reach the bottom layer: its increments are not all zero.
+      expect(annIncrements[0].dW.some((v) => v !== 0)).toBe(true);
+      tf.dispose([...params, x, targets]);
+    });
+  });
+});
+
+describe('float gradient (the ablation)', () => {
+  it('keeps the errors unrounded: it differs from the spike gradient on the same batch', async () => {
+    await useBackend('cpu');
+    const arch = architectures['dense with unchained Θbp (errors rescaled by 2 and 1/2)'];
+    const network = randomNetwork(arch, 7);
+    const rng = new Rng(9);
+    const batch = inputs(network, 3, rng);
+    const labels = [0, 1, 2];
+    const grads = (['spike', 'float'] as const).map((gradient) => {
+      const model = new TfjsNetwork(network, { gradient, alpha: 20 });
+      const params = paramsOf(network, model);
+      const x = inputTensor(network, batch);
+      const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), model.classes).toFloat() as tf.Tensor2D;
+      const r = model.gradients(x, targets, labels, params);
+      tf.dispose([...params, x, targets]);
+      return r.grads;
+    });
+    expect(grads[0][0].every(Number.isInteger)).toBe(true);
+    expect(grads[1][0].some((v) => !Number.isInteger(v))).toBe(true);
+  });
+});
+
+describe('backend selection', () => {
+  it('a native backend asked for by name is used or refused with the reason, never replaced', async () => {
+    for (const name of ['node', 'node-gpu'] as const) {
+      const outcome = await useBackend(name).then((b) => b.name, (e: unknown) => e);
+      if (typeof outcome === 'string') expect(outcome).toBe(name);
+      else {
+        expect(outcome).toBeInstanceOf(InputError);
+        expect((outcome as Error).message).toMatch(new RegExp(`backend ${name} is not available: @tensorflow/tfjs-${name}`));
+      }
+    }
+    await expect(useBackend('tpu' as never)).rejects.toThrow(/unknown backend "tpu": expected one of auto, node-gpu, node, wasm, cpu/);
+  });
+
+  it('auto picks the best backend present and says what it skipped', async () => {
+    const picked = await useBackend('auto');
+    expect(['node-gpu', 'node', 'wasm']).toContain(picked.name);
+    expect(tf.getBackend()).toBe(picked.name === 'wasm' ? 'wasm' : 'tensorflow');
+    expect(picked.skipped.length).toBe(['node-gpu', 'node', 'wasm'].indexOf(picked.name));
+  });
+});
