@@ -21,9 +21,9 @@ writeFileSync(
 );
 const model = join(dir, 'm.safetensors');
 
-describe('train → eval → verify on a tiny model', () => {
+describe('train (exact engine) → eval → verify on a tiny model', () => {
   it('trains, saves the best model and a checkpoint, and reports test accuracy', () => {
-    const r = runCli(['train', '--topology', topology, '--limit', '600', '--epochs', '2', '--lr', '0.02', '--val-samples', '100', '--test-samples', '200', '--out', model, '--json']);
+    const r = runCli(['train', '--engine', 'exact', '--workers', '1', '--topology', topology, '--limit', '600', '--epochs', '2', '--lr', '0.02', '--val-samples', '100', '--test-samples', '200', '--out', model, '--json']);
     expect(r.stderr).toMatch(/epoch 2\/2: loss/);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -64,10 +64,41 @@ describe('train → eval → verify on a tiny model', () => {
   });
 });
 
+describe('train (tfjs engine, 2 workers) → eval → verify', () => {
+  const exported = join(dir, 'tfjs.safetensors');
+
+  it('trains in TensorFlow.js, exports the integer network and compares the two accuracies', () => {
+    const r = runCli(['train', '--engine', 'tfjs', '--workers', '2', '--topology', topology, '--limit', '1200', '--epochs', '2', '--lr', '0.02', '--val-samples', '200', '--test-samples', '300', '--out', exported]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/tfjs engine \(backend auto\), spike gradient/);
+    expect(r.stdout).toMatch(/epoch 2\/2: loss .* validation [\d.]+ % \(integer network\)/);
+    expect(r.stdout).toMatch(/backend: wasm × 2 workers/);
+    const [, tfjsAccuracy, integerAccuracy] = /tfjs test accuracy \(real weights\) ([\d.]+) %, exported integer network ([\d.]+) %/.exec(r.stdout)!;
+    expect(Number(integerAccuracy)).toBeGreaterThan(50);
+    expect(Math.abs(Number(tfjsAccuracy) - Number(integerAccuracy))).toBeLessThanOrEqual(1);
+    expect(r.stdout).toMatch(new RegExp(`test accuracy ${integerAccuracy} % on 300 images \\(integer ANN of the best model`));
+  });
+
+  it('eval of the exported model gives the integer accuracy the training reported', () => {
+    const r = runCli(['eval', exported, '--samples', '300', '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('verify: the exported network runs bit-exact on the SNN', () => {
+    const r = runCli(['verify', exported, '--samples', '12', '--workers', '2', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.bitExact).toBe(12);
+    expect(out.mismatches).toEqual([]);
+  });
+});
+
 describe('bad input and unavailable engines', () => {
   it.each([
     [['train', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm'], /cannot find train-images-idx3-ubyte .* in \/nonexistent\/fm; install it with "apt-get install dataset-fashion-mnist"/],
-    [['train', '--engine', 'tfjs'], /--engine tfjs: the TensorFlow\.js engine is not part of this version yet/],
+    [['train', '--engine', 'exact', '--gradient', 'float'], /--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs/],
     [['train', '--topology', 'nope.json'], /--topology: "nope\.json" is neither mnist, cifar10 nor a readable JSON file/],
     [['train', '--resume', topology], /tiny\.json: header length .* runs past the end|not a/],
     [['eval', 'missing.safetensors'], /missing\.safetensors: cannot read the model file/],
@@ -75,6 +106,12 @@ describe('bad input and unavailable engines', () => {
     const r = runCli(args as string[]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(pattern as RegExp);
+  });
+
+  it('an unknown backend is refused with the choices', () => {
+    const r = runCli(['train', '--backend', 'gpu']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/option '--backend <b>' argument 'gpu' is invalid\. Allowed choices are auto, node-gpu, node, wasm, cpu/);
   });
 
   it('refuses a model whose topology does not fit the data', () => {

@@ -1,0 +1,89 @@
+/**
+ * The tfjs engine on a tiny topology: the loss falls; with the spike gradient every gradient is an
+ * integer below 2^24, so the weights do not depend on the worker count and a resumed run equals an
+ * uninterrupted one; the validation figure of the exported network equals the integer ANN's.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Architecture } from '../../src/network/architecture.js';
+import { initNetwork } from '../../src/network/init.js';
+import { hasWeights, type Network } from '../../src/network/topology.js';
+import type { Checkpoint } from '../../src/train/checkpoint.js';
+import { sliceDataset } from '../../src/train/data/dataset.js';
+import { loadDataset } from '../../src/train/data/sources.js';
+import { evaluate } from '../../src/train/evaluate.js';
+import { powerOfTwoTheta, quantiseNetwork } from '../../src/train/tfjs/quantise.js';
+import { trainTfjs, type TfjsTrainConfig } from '../../src/train/tfjs/tfjsTrainer.js';
+import { toTfjsLayout } from '../../src/equivalence/tfjs/paramLayout.js';
+
+const tiny: Architecture = {
+  inputShape: [1, 28, 28],
+  layers: [
+    { kind: 'conv2d', channels: 4, kernel: 5, stride: 2, padding: 0, activation: 'relu', theta: 1024, thetaBp: 4 },
+    { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 1024 },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 10, activation: 'linear', theta: 1024, thetaBp: 1024 },
+  ],
+};
+const splits = loadDataset('mnist');
+const data = { train: sliceDataset(splits.train, 0, 480), validation: sliceDataset(splits.validation, 0, 200), test: sliceDataset(splits.test, 0, 200) };
+// 9 bits keep every exported potential below 2^24, so tfjs scores the exported network exactly.
+const config: TfjsTrainConfig = {
+  epochs: 2, batch: 16, alpha: 50, seed: 3, inputScale: 255, gradient: 'spike', backend: 'wasm', weightBits: 9, workers: 1,
+  optimizer: { lr: 0.02, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' },
+};
+const weightsOf = (n: Network) => n.layers.filter(hasWeights).map((l) => [Array.from(l.weights), Array.from(l.bias), l.theta, l.thetaBp]);
+
+describe('tfjs engine', () => {
+  it('lowers the loss, and the validation figure is the exported integer network\'s', async () => {
+    const r = await trainTfjs(initNetwork(tiny, { seed: 2 }), data, { ...config, epochs: 3 });
+    expect(r.history).toHaveLength(3);
+    expect(r.history[2].loss).toBeLessThan(r.history[0].loss * 0.8);
+    const best = r.best!;
+    expect(evaluate(r.bestNetwork, data.validation).accuracy).toBe(best.accuracy);
+    expect(best.accuracy).toBeGreaterThan(0.5);
+    expect(r.backend).toBe('wasm');
+  });
+
+  it('spike gradient: two workers give the same weights as one', async () => {
+    const one = await trainTfjs(initNetwork(tiny, { seed: 4 }), data, config);
+    const two = await trainTfjs(initNetwork(tiny, { seed: 4 }), data, { ...config, workers: 2 });
+    expect(two.backend).toBe('wasm × 2 workers');
+    expect(weightsOf(two.bestNetwork)).toEqual(weightsOf(one.bestNetwork));
+    expect(Array.from(two.sgd.state.master[1])).toEqual(Array.from(one.sgd.state.master[1]));
+  });
+
+  it('resumed from the first epoch\'s checkpoint ends with the same weights as an uninterrupted run', async () => {
+    let afterFirst: Checkpoint | undefined;
+    const straight = await trainTfjs(initNetwork(tiny, { seed: 5 }), data, config, { onEpoch: (record, ckpt) => void (record.epoch === 1 && (afterFirst = structuredClone(ckpt))) });
+    const resumed = await trainTfjs(initNetwork(tiny, { seed: 99 }), data, config, {}, afterFirst);
+    expect(resumed.history.map((h) => h.validationAccuracy)).toEqual(straight.history.map((h) => h.validationAccuracy));
+    expect(Array.from(resumed.sgd.state.master[0])).toEqual(Array.from(straight.sgd.state.master[0]));
+  });
+});
+
+describe('export', () => {
+  it('picks a power-of-two Θ per layer from the largest weight', () => {
+    expect(powerOfTwoTheta(0.5, 14)).toBe(2 ** 15);
+    expect(powerOfTwoTheta(3, 10)).toBe(2 ** 8);
+    expect(powerOfTwoTheta(0, 10)).toBe(2 ** 10);
+  });
+
+  it('rounds W·Θ half away from zero and keeps Θbp chained to the Θ above', () => {
+    const template = initNetwork(tiny, { seed: 1 });
+    const [conv, dense] = template.layers.filter(hasWeights);
+    const real = [conv, dense].map((l) => {
+      const w = toTfjsLayout(l, l.weights, 1 / l.theta);
+      return Float64Array.from([...w, ...Array.from(l.bias, (b) => b / l.theta)]);
+    });
+    real[1][0] = 0.5 + 1 / 2 ** 12; // the dense layer's largest weight: Θ = 2^(10+1), and ·Θ = 1024.5, a tie rounded up
+    const exported = quantiseNetwork(template, real, 10);
+    const [c, pool, , d] = exported.layers as { theta: number; thetaBp: number; weights?: Float64Array }[];
+    expect(d.theta).toBe(2 ** 11);
+    expect(c.thetaBp).toBe(4);
+    expect(pool.thetaBp).toBe(d.theta);
+    expect(d.thetaBp).toBe(d.theta);
+    // [in][out] index 0 is weight (out 0, in 0) in the network layout.
+    expect(d.weights![0]).toBe(Math.round((0.5 + 1 / 2 ** 12) * 2 ** 11));
+    expect(exported.layers.filter(hasWeights).every((l) => [...l.weights, ...l.bias].every(Number.isSafeInteger))).toBe(true);
+  });
+});
