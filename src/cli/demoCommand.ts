@@ -1,8 +1,8 @@
 /**
  * `spikegrad demo` (`npm start`): the main job on the embedded MNIST data, in a few minutes on 2 cores:
- * train with the spike gradient (exact engine), export the integer model, evaluate it, verify test
- * images on the asynchronous SNN with worker threads, train a few steps on-line through the SNN, and
- * summarise.
+ * train with the spike gradient (tfjs engine), export the integer model, evaluate it with the integer
+ * ANN, verify test images on the asynchronous SNN with worker threads, train a few steps on-line
+ * through the SNN, and summarise.
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -16,7 +16,9 @@ import { mnistArchitecture } from '../network/presets.js';
 import { imageAt, sliceDataset } from '../train/data/dataset.js';
 import { loadDataset } from '../train/data/sources.js';
 import { evaluate } from '../train/evaluate.js';
-import { trainExact } from '../train/exactTrainer.js';
+import { trainTfjs } from '../train/tfjs/tfjsTrainer.js';
+import { DEFAULT_WEIGHT_BITS } from '../train/tfjs/quantise.js';
+import { tfjsWorkers } from './trainCommand.js';
 import { trainOnlineSideBySide } from '../train/onlineSnn.js';
 import { parseOrders } from '../streams/orders/index.js';
 import { integerOption } from './snnOptions.js';
@@ -29,42 +31,48 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('the main job on embedded MNIST: train, export, evaluate, verify on the asynchronous SNN with workers, summarise')
-    .option('--train-images <n>', 'training images (one epoch)', '30000')
+    .option('--train-images <n>', 'training images per epoch', '50000')
+    .option('--epochs <n>', 'epochs', '2')
     .option('--verify <n>', 'test images verified on the SNN', '300')
     .option('--seed <n>', 'seed', '1')
     .option('--out <dir>', 'where the model goes', 'out')
-    .action(async (o: { trainImages: string; verify: string; seed: string; out: string }) => {
+    .action(async (o: { trainImages: string; epochs: string; verify: string; seed: string; out: string }) => {
       const started = performance.now();
       const seed = integerOption('--seed', o.seed);
       const alpha = 50;
       const splits = loadDataset('mnist');
       const train = sliceDataset(splits.train, 0, integerOption('--train-images', o.trainImages));
       const network = initNetwork(mnistArchitecture(), { seed, inputRms: 100 });
-      console.log(`spikegrad demo: MNIST 28x28-15C5-P2-40C5-P2-300-10, spike gradient (α ${alpha}), ${train.count} training images, seed ${seed}`);
-      const bar = new cliProgress.SingleBar({ format: 'train |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
-      let barStarted = false;
+      const epochs = integerOption('--epochs', o.epochs);
+      console.log(`spikegrad demo: MNIST 28x28-15C5-P2-40C5-P2-300-10, spike gradient (α ${alpha}), ${epochs} epoch(s) of ${train.count} training images, seed ${seed}`);
+      const bar = new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
+      let barEpoch = -1;
       mkdirSync(o.out, { recursive: true });
       const modelPath = join(o.out, 'demo-model.safetensors');
       const workers = defaultWorkers();
-      const result = await trainExact(network, train, splits.validation, {
-        epochs: 1, batch: 32, alpha, seed, inputScale: DEFAULT_HYPERPARAMETERS.inputScale, validationSamples: 2000, workers,
+      const result = await trainTfjs(network, { train, validation: splits.validation, test: splits.test }, {
+        epochs, batch: 32, alpha, seed, inputScale: DEFAULT_HYPERPARAMETERS.inputScale, workers: tfjsWorkers(), gradient: 'spike', backend: 'auto', weightBits: DEFAULT_WEIGHT_BITS,
         optimizer: { ...DEFAULT_HYPERPARAMETERS, schedule: 'cosine' },
       }, {
         onBatch: (r) => {
-          if (!barStarted) {
-            bar.start(r.batches, 0, { loss: '-', acc: '-', ips: '-' });
-            barStarted = true;
+          if (r.epoch !== barEpoch) {
+            if (barEpoch >= 0) bar.stop();
+            bar.start(r.batches, 0, { epoch: `${r.epoch + 1}/${epochs}`, loss: '-', acc: '-', ips: '-' });
+            barEpoch = r.epoch;
           }
           bar.update(r.batch, { loss: r.loss.toFixed(3), acc: r.accuracy.toFixed(3), ips: r.imagesPerSecond.toFixed(0) });
         },
-        onEpoch: () => bar.stop(),
+        onEpoch: (record) => {
+          bar.stop();
+          barEpoch = -1;
+          console.log(`epoch ${record.epoch}/${epochs}: ${record.imagesPerSecond.toFixed(0)} images/s, validation ${(100 * record.validationAccuracy).toFixed(2)} % (exported integer network)`);
+        },
       });
-      const epoch = result.history[0];
-      saveModel(modelPath, { network, info: { alpha: String(alpha), dataset: 'mnist' } });
+      saveModel(modelPath, { network: result.bestNetwork, info: { alpha: String(alpha), dataset: 'mnist', engine: 'tfjs' } });
       const exported = loadModel(modelPath).network;
       const test = evaluate(exported, splits.test);
-      console.log(`trained: ${epoch.imagesPerSecond.toFixed(0)} images/s (exact engine, ${workers} workers), validation ${(100 * epoch.validationAccuracy).toFixed(2)} % → ${modelPath}`);
-      console.log(`integer model: test accuracy ${(100 * test.accuracy).toFixed(2)} % on ${test.samples} images (integer ANN, ${(test.samples / test.seconds).toFixed(0)} images/s)`);
+      console.log(`trained with the tfjs engine (${result.backend}) → ${modelPath}`);
+      console.log(`integer model: test accuracy ${(100 * test.accuracy).toFixed(2)} % on ${test.samples} images (integer ANN, ${(test.samples / test.seconds).toFixed(0)} images/s); tfjs with real weights ${(100 * result.tfjsTestAccuracy).toFixed(2)} %`);
       const n = Math.min(integerOption('--verify', o.verify), splits.test.count);
       const samples = Array.from({ length: n }, (_, i) => ({ input: imageAt(splits.test, i), target: splits.test.labels[i] }));
       const report = await verifySamples(exported, samples, alpha, { workers, order: 'split,delay', seed });

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { InputError } from '../errors.js';
-import { initNetwork } from '../network/init.js';
+import { DEFAULT_INIT_ACTIVATION, initNetwork } from '../network/init.js';
 import { loadModel, saveModel } from '../network/modelFile.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import { sliceDataset } from '../train/data/dataset.js';
@@ -30,6 +30,7 @@ interface TrainOptions {
   momentum: string;
   weightDecay: string;
   theta: string;
+  initActivation: string;
   gradient: string;
   engine: string;
   backend: string;
@@ -41,7 +42,7 @@ interface TrainOptions {
   out: string;
   checkpoint?: string;
   resume?: string;
-  workers: string;
+  workers?: string;
   plot?: string;
   json?: boolean;
 }
@@ -66,6 +67,7 @@ export function registerTrain(program: Command): void {
     .option('--momentum <x>', 'SGD momentum', String(DEFAULT_HYPERPARAMETERS.momentum))
     .option('--weight-decay <x>', 'weight decay', String(DEFAULT_HYPERPARAMETERS.weightDecay))
     .option('--theta <n>', 'forward threshold Θ of the weighted layers of a preset topology', '1024')
+    .option('--init-activation <n>', 'typical spike count S of a hidden neuron that the initial weights aim for', String(DEFAULT_INIT_ACTIVATION))
     .addOption(new Option('--gradient <g>', 'spike (rounded errors) or float (the ANN ablation; tfjs engine)').choices(['spike', 'float']).default('spike'))
     .addOption(new Option('--engine <e>', 'tfjs (fast, float32) or exact (the integer ANN, bit-exact)').choices(['tfjs', 'exact']).default('tfjs'))
     .addOption(new Option('--backend <b>', 'TensorFlow.js backend of the tfjs engine').choices([...BACKEND_NAMES]).default('auto'))
@@ -77,7 +79,7 @@ export function registerTrain(program: Command): void {
     .option('--out <file>', 'where the best integer model goes', 'model.safetensors')
     .option('--checkpoint <file>', 'checkpoint written after each epoch and on Ctrl-C (default OUT.ckpt)')
     .option('--resume <ckpt>', 'continue from a checkpoint (its configuration is used)')
-    .option('--workers <n>', 'worker threads sharing each mini-batch (0 or 1: this thread; the weights do not depend on it)', String(defaultWorkers()))
+    .option('--workers <n>', `worker threads sharing each mini-batch (0 or 1: this thread; default ${defaultWorkers()}); exact engine and tfjs spike gradient: the weights do not depend on it`)
     .option('--plot <file>', 'accuracy per epoch as SVG (default OUT.accuracy.svg)')
     .option('--json', 'print one JSON object at the end')
     .action(async (o: TrainOptions) => {
@@ -88,7 +90,8 @@ export function registerTrain(program: Command): void {
       const config: Config = resume ? ({ engine: 'exact', gradient: 'spike', ...resume.config } as unknown as Config) : configFrom(o);
       if (config.engine === 'exact' && config.gradient === 'float') throw new InputError('--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs for the float-gradient ablation');
       const train = config.limit ? sliceDataset(splits.train, 0, config.limit) : splits.train;
-      const network = resume ? resume.network : initNetwork(resolveTopology(o.topology, integerOption('--theta', o.theta)), { seed: config.seed, inputRms: 100 });
+      const init = { seed: config.seed, inputRms: 100, targetActivation: positive('--init-activation', o.initActivation) };
+      const network = resume ? resume.network : initNetwork(resolveTopology(o.topology, integerOption('--theta', o.theta)), init);
       checkModelFitsData(network, splits.train);
       const testSamples = o.testSamples ? integerOption('--test-samples', o.testSamples) : splits.test.count;
       const say = (line: string) => (o.json ? process.stderr.write(`${line}\n`) : console.log(line));
@@ -158,6 +161,9 @@ export function registerTrain(program: Command): void {
     });
 }
 
+/** Worker threads of the tfjs engine in the demo. */
+export const tfjsWorkers = (): number => defaultWorkers();
+
 type Config = TfjsTrainConfig & { engine: 'tfjs' | 'exact'; limit: number | null; dataset: string };
 
 function configFrom(o: TrainOptions): Config {
@@ -173,7 +179,7 @@ function configFrom(o: TrainOptions): Config {
     optimizer: { lr: positive('--lr', o.lr), momentum: Number(o.momentum), weightDecay: Number(o.weightDecay), schedule: 'cosine' },
     validationSamples: o.valSamples ? integerOption('--val-samples', o.valSamples) : undefined,
     inputScale: DEFAULT_HYPERPARAMETERS.inputScale,
-    workers: integerOption('--workers', o.workers),
+    workers: o.workers === undefined ? defaultWorkers() : integerOption('--workers', o.workers),
     limit: o.limit ? integerOption('--limit', o.limit) : null,
     dataset: o.dataset,
   };

@@ -5,12 +5,14 @@ import { buildNetwork, paramCounts, type LayerParams } from './build.js';
 import type { Architecture } from './architecture.js';
 import type { Network } from './topology.js';
 
+export const DEFAULT_INIT_ACTIVATION = 4;
+
 export interface InitConstraints {
   /** Seed of the generator (default 1). */
   seed?: number;
   /** Root mean square of the input values, so first-layer outputs have a few spikes (default 100, MNIST-like). */
   inputRms?: number;
-  /** Typical |S| of a hidden neuron the weights aim for (default 4). */
+  /** Typical |S| of a hidden neuron the weights aim for (default DEFAULT_INIT_ACTIVATION). */
   targetActivation?: number;
 }
 
@@ -20,14 +22,16 @@ export interface InitConstraints {
  */
 export function initNetwork(arch: Architecture, constraints: InitConstraints = {}): Network {
   const rng = new Rng(constraints.seed ?? 1);
-  const target = constraints.targetActivation ?? 4;
+  const target = constraints.targetActivation ?? DEFAULT_INIT_ACTIVATION;
   const shapes = buildNetwork(arch);
   const params: (LayerParams | undefined)[] = arch.layers.map((layer, i) => {
     const counts = paramCounts(layer, shapes.layers[i].inShape);
     if (!counts || !('theta' in layer)) return undefined;
     const fanIn = counts.weights / counts.bias;
     const isFirst = shapes.layers.slice(0, i).every((l) => l.kind === 'flatten');
-    const scale = isFirst ? target / (constraints.inputRms ?? 100) : 1;
+    const isTop = i === arch.layers.length - 1;
+    // Hidden spike counts aim at `target`; the classification layer's z = a/Θ at about 1 (unsaturated softmax).
+    const scale = (isFirst ? target / (constraints.inputRms ?? 100) : 1) * (isTop && !isFirst ? 1 / target : 1);
     const std = (layer.theta * Math.SQRT2 * scale) / Math.sqrt(fanIn);
     const weights = new Float64Array(counts.weights);
     for (let k = 0; k < weights.length; k++) weights[k] = roundHalfAwayReal(rng.normal() * std);

@@ -6,12 +6,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { scatterWindows, type WindowGeometry } from './im2col.js';
 
 const BACKEND = 'wasm';
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
 interface Backend {
   disposeData(dataId: object): void;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  /** A view on the wasm heap: invalid after the next allocation (the heap may grow). */
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
 interface Call {
@@ -88,8 +92,15 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   return out;
 };
 
+function geometry(x: readonly number[], dy: readonly number[], filter: readonly number[], p: { top: number; left: number }): WindowGeometry {
+  return {
+    batch: x[0], height: x[1], width: x[2], channels: x[3], kernelHeight: filter[0], kernelWidth: filter[1],
+    outHeight: dy[1], outWidth: dy[2], padTop: p.top, padLeft: p.left,
+  };
+}
+
 /**
- * For stride 1: dx = conv2d(dy, flipped filter with in/out channels swapped), padded by k−1−pad. Other
+ * For stride 1: the columns dy·Wᵀ (one matrix product) scattered back onto the input windows. Other
  * strides fall back to the backend's own kernel.
  */
 function conv2dBackpropInput(native: KernelFunc): KernelFunc {
@@ -102,14 +113,18 @@ function conv2dBackpropInput(native: KernelFunc): KernelFunc {
     const s = pair(strides);
     if (s[0] !== 1 || s[1] !== 1 || (dataFormat !== undefined && dataFormat !== 'NHWC') || dimRoundingMode !== undefined) return native(args);
     const call = callerFor(backend as unknown as Backend);
-    const [kh, kw] = filter.shape as [number, number, number, number];
+    const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
     const p = explicitPadding(pad, [inputShape[1], inputShape[2]], [kh, kw], s);
-    const flipped = call.run('Reverse', { x: filter }, { dims: [0, 1] });
-    const swapped = call.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
-    const padding: ExplicitPadding = [[0, 0], [kh - 1 - p.top, kh - 1 - p.bottom], [kw - 1 - p.left, kw - 1 - p.right], [0, 0]];
-    const out = call.run('Conv2D', { x: dy, filter: swapped }, { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as never });
-    call.dispose(flipped, swapped);
-    return out;
+    const g = geometry(inputShape, dy.shape, filter.shape, p);
+    const rows = g.batch * g.outHeight * g.outWidth;
+    // cols[n][(ky·KW + kx)·C + c] = Σ_co dy[n][co]·W[ky,kx,c,co], then scattered onto the windows.
+    const dyFlat = call.run('Reshape', { x: dy }, { shape: [rows, co] });
+    const filterFlat = call.run('Reshape', { x: filter }, { shape: [kh * kw * ci, co] });
+    const cols = call.run('BatchMatMul', { a: dyFlat, b: filterFlat }, { transposeA: false, transposeB: true });
+    const dx = call.backend.makeOutput([...inputShape], 'float32');
+    scatterWindows(call.backend.typedArrayFromHeap(cols), g, call.backend.typedArrayFromHeap(dx));
+    call.dispose(dyFlat, filterFlat, cols);
+    return dx;
   };
 }
 
