@@ -35,7 +35,7 @@ export interface BatchGradients {
   /** Summed cross-entropy over the batch. */
   loss: number;
   correct: number;
-  /** Per weighted layer: Σ over the batch of E·Sᵀ (= −ΣΔW) then Σ E (= −ΣΔb), tfjs layout. */
+  /** Per parameter tensor (weights, bias of each weighted layer): Σ over the batch of E·Sᵀ (= −ΣΔW), Σ E (= −ΣΔb); tfjs layout. */
   grads: Float32Array[];
 }
 
@@ -110,8 +110,11 @@ export class TfjsNetwork {
     return tf.reshape(outputs[outputs.length - 1], [x.shape[0], this.classes]);
   }
 
-  /** Summed loss, correct predictions and parameter gradients of one batch. */
-  gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[]): BatchGradients {
+  /**
+   * Summed loss, correct predictions and parameter gradients of one batch; the gradients are written
+   * into `out` when given (re-used buffers: this VM pays for every freshly touched page).
+   */
+  gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[]): BatchGradients {
     let logits: tf.Tensor2D | undefined;
     const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => {
       const z = this.forward(x, p);
@@ -121,7 +124,7 @@ export class TfjsNetwork {
     const result: BatchGradients = {
       loss: value.dataSync()[0],
       correct: countCorrect(logits as tf.Tensor2D, labels),
-      grads: grads.map((g) => g.dataSync() as Float32Array),
+      grads: grads.map((g, k) => readInto(g, out?.[k])),
     };
     tf.dispose([value, ...grads, logits as tf.Tensor]);
     return result;
@@ -135,6 +138,14 @@ export class TfjsNetwork {
     tf.dispose([logits, loss]);
     return result;
   }
+}
+
+/** A tensor's values, copied into `out` when given (straight from the wasm heap when the backend allows). */
+function readInto(t: tf.Tensor, out?: Float32Array): Float32Array {
+  if (!out) return t.dataSync() as Float32Array;
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
+  out.set(backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : (t.dataSync() as Float32Array));
+  return out;
 }
 
 /** NHWC → NCHW, flattened: the integer network's flatten order. */

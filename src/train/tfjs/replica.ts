@@ -22,6 +22,8 @@ export class TfjsReplica {
     /** Per parameter tensor (weights, bias of each weighted layer), tfjs layout, real units. */
     readonly weights: readonly Float32Array[],
     maxBatch: number,
+    /** Where gradients go, same layout (shared memory when it runs in a worker). */
+    readonly grads: readonly Float32Array[] = weights.map((w) => new Float32Array(w.length)),
   ) {
     this.model = new TfjsNetwork(network, options);
     for (const [name, d] of data) this.builders.set(name, new BatchBuilder(d, Math.max(maxBatch, EVALUATION_BATCH)));
@@ -41,7 +43,7 @@ export class TfjsReplica {
     const params = this.params();
     const batch = this.builder(dataset).build(indices);
     try {
-      return this.model.gradients(batch.x, batch.targets, batch.labels, params);
+      return this.model.gradients(batch.x, batch.targets, batch.labels, params, [...this.grads]);
     } finally {
       tf.dispose([...params, batch.x, batch.targets]);
     }

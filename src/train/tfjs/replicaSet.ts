@@ -74,11 +74,13 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
   const here = import.meta.url;
   const pool = new WorkerPool<TfjsWorkerApi>(new URL(`./tfjsWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here), config.workers);
   const weights = weightBuffers(config.network, true);
+  const grads = pool.handles.map(() => weightBuffers(config.network, true));
+  const sums = weights.map((w) => new Float64Array(w.length));
   const data: [string, Dataset][] = [...config.data].map(([name, d]) => [name, shareDataset(d)]);
   const setup = { spec: networkSpec(config.network), options: config.options, backend: config.backend, data, weights, maxBatch: config.maxBatch };
   let backends: string[];
   try {
-    backends = await Promise.all(pool.handles.map((h) => h.call('start-up', (api) => api.init(setup))));
+    backends = await Promise.all(pool.handles.map((h) => h.call('start-up', (api) => api.init({ ...setup, grads: grads[h.id] }))));
   } catch (e) {
     await pool.close();
     throw e;
@@ -94,17 +96,17 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
           return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer])));
         }),
       );
-      const grads = results[0].grads.map((g) => new Float64Array(g.length));
       let loss = 0, correct = 0;
-      for (const r of results) {
-        r.grads.forEach((g, k) => {
-          const sum = grads[k];
+      sums.forEach((sum) => sum.fill(0));
+      results.forEach((r, w) => {
+        grads[w].forEach((g, k) => {
+          const sum = sums[k];
           for (let i = 0; i < g.length; i++) sum[i] += g[i];
         });
         loss += r.loss;
         correct += r.correct;
-      }
-      return { loss, correct, grads };
+      });
+      return { loss, correct, grads: sums };
     },
     async evaluate(dataset, count) {
       const results = await Promise.all(parts(count).map(([h, from, to]) => h.call('an evaluation', (api) => api.evaluate(dataset, from, to))));

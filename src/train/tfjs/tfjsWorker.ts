@@ -17,18 +17,21 @@ export interface ReplicaSetup {
   /** Data sets whose images and labels live in shared memory. */
   data: [string, Dataset][];
   weights: Float32Array[];
+  /** This worker's gradient buffers. */
+  grads: Float32Array[];
   maxBatch: number;
 }
 
 export const tfjsWorkerApi = {
   async init(setup: ReplicaSetup): Promise<string> {
     const backend = await useBackend(setup.backend);
-    replica = new TfjsReplica(networkFromSpec(setup.spec), setup.options, new Map(setup.data), setup.weights, setup.maxBatch);
+    replica = new TfjsReplica(networkFromSpec(setup.spec), setup.options, new Map(setup.data), setup.weights, setup.maxBatch, setup.grads);
     return backend.name;
   },
-  gradients(dataset: string, indices: Int32Array) {
-    const result = replica!.gradients(dataset, indices);
-    return Comlink.transfer(result, result.grads.map((g) => g.buffer));
+  /** Loss and correct count; the gradients are in this worker's shared buffers. */
+  gradients(dataset: string, indices: Int32Array): { loss: number; correct: number } {
+    const { loss, correct } = replica!.gradients(dataset, indices);
+    return { loss, correct };
   },
   evaluate(dataset: string, from: number, to: number) {
     return replica!.evaluate(dataset, from, to);
