@@ -32,3 +32,10 @@ export { trainExact, epochOrder, type ExactTrainConfig, type EpochRecord, type T
 export { evaluate, type Evaluation } from './train/evaluate.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './train/checkpoint.js';
 export { trainOnlineSideBySide } from './train/onlineSnn.js';
+export { RealSgd } from './train/optimizer.js';
+export { runTrainingLoop, type TrainHooks, type TrainingEngine } from './train/trainingLoop.js';
+export { trainTfjs, type TfjsTrainConfig, type TfjsTrainResult } from './train/tfjs/tfjsTrainer.js';
+export { quantiseNetwork, powerOfTwoTheta, DEFAULT_WEIGHT_BITS } from './train/tfjs/quantise.js';
+export { TfjsNetwork, type BatchGradients } from './equivalence/tfjs/tfjsNetwork.js';
+export { useBackend, BACKEND_NAMES, type BackendRequest, type BackendName } from './equivalence/tfjs/backend.js';
+export { toTfjsLayout, fromTfjsLayout } from './equivalence/tfjs/paramLayout.js';

@@ -95,7 +95,42 @@ describe('train (tfjs engine, 2 workers) → eval → verify', () => {
   });
 });
 
+describe('CIFAR-10 from a folder of binary batches', () => {
+  it('trains a small 3-channel topology on generated files with the tfjs engine, and the export verifies', () => {
+    const cifar = join(dir, 'cifar-train');
+    writeCifarDir(cifar, 40);
+    const small = join(dir, 'small-cifar.json');
+    writeFileSync(small, JSON.stringify({
+      inputShape: [3, 32, 32],
+      layers: [
+        { kind: 'conv2d', channels: 4, kernel: 3, stride: 2, padding: 1, activation: 'relu', theta: 1024, thetaBp: 4 },
+        { kind: 'avgpool', size: 2, theta: 4, thetaBp: 1024 },
+        { kind: 'flatten' },
+        { kind: 'dense', units: 10, activation: 'linear', theta: 1024, thetaBp: 1024 },
+      ],
+    }));
+    const out = join(dir, 'cifar.safetensors');
+    const r = runCli(['train', '--dataset', 'cifar10', '--data-dir', cifar, '--topology', small, '--epochs', '1', '--workers', '1', '--out', out, '--json']);
+    expect(r.status).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.engine).toBe('tfjs');
+    expect(result.testSamples).toBe(40);
+    const v = runCli(['verify', out, '--dataset', 'cifar10', '--data-dir', cifar, '--samples', '5', '--workers', '1', '--json']);
+    expect(v.status).toBe(0);
+    expect(JSON.parse(v.stdout).bitExact).toBe(5);
+  });
+});
+
 describe('bad input and unavailable engines', () => {
+  it('a diverging run stops naming the epoch and step, keeping the last good checkpoint', () => {
+    const diverging = join(dir, 'diverge.safetensors');
+    const r = runCli(['train', '--topology', topology, '--limit', '400', '--epochs', '2', '--lr', '1e12', '--workers', '1', '--out', diverging]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/epoch 1, step \d+|in epoch 1, step \d+/);
+    expect(r.stderr).toMatch(/the last good checkpoint was kept/);
+    expect(existsSync(`${diverging}.ckpt`)).toBe(false);
+  });
+
   it.each([
     [['train', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm'], /cannot find train-images-idx3-ubyte .* in \/nonexistent\/fm; install it with "apt-get install dataset-fashion-mnist"/],
     [['train', '--engine', 'exact', '--gradient', 'float'], /--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs/],
