@@ -1,4 +1,5 @@
 /** Worker threads: failures are reported and contained; sample-parallel results do not depend on the split. */
+import { tinyMnistTopology } from '../support/tinyTopology.js';
 import { describe, expect, it } from 'vitest';
 import { simulateCase } from '../../src/actors/simulateCase.js';
 import { verifySamples } from '../../src/actors/verify.js';
@@ -63,18 +64,7 @@ describe('neuron-sharded runs', () => {
 
 describe('sample-parallel verification', () => {
   it('reports the same verdicts and statistics for 1, 2 and 3 workers', async () => {
-    const network = initNetwork(
-      {
-        inputShape: [1, 28, 28],
-        layers: [
-          { kind: 'conv2d', channels: 3, kernel: 5, stride: 3, padding: 0, activation: 'relu', theta: 64, thetaBp: 4 },
-          { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 64 },
-          { kind: 'flatten' },
-          { kind: 'dense', units: 10, activation: 'linear', theta: 64, thetaBp: 64 },
-        ],
-      },
-      { seed: 5 },
-    );
+    const network = initNetwork(tinyMnistTopology(3, 3, 64), { seed: 5 });
     const { test } = loadDataset('mnist');
     const samples = Array.from({ length: 7 }, (_, i) => ({ input: imageAt(test, i), target: test.labels[i] }));
     const reports = [];

@@ -4,7 +4,7 @@
  * uninterrupted one; the validation figure of the exported network equals the integer ANN's.
  */
 import { describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/network/architecture.js';
+import { tinyMnistTopology } from '../support/tinyTopology.js';
 import { initNetwork } from '../../src/network/init.js';
 import { hasWeights, type Network } from '../../src/network/topology.js';
 import type { Checkpoint } from '../../src/train/checkpoint.js';
@@ -15,15 +15,7 @@ import { powerOfTwoTheta, quantiseNetwork } from '../../src/train/tfjs/quantise.
 import { trainTfjs, type TfjsTrainConfig } from '../../src/train/tfjs/tfjsTrainer.js';
 import { toTfjsLayout } from '../../src/equivalence/tfjs/paramLayout.js';
 
-const tiny: Architecture = {
-  inputShape: [1, 28, 28],
-  layers: [
-    { kind: 'conv2d', channels: 4, kernel: 5, stride: 2, padding: 0, activation: 'relu', theta: 1024, thetaBp: 4 },
-    { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 1024 },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 10, activation: 'linear', theta: 1024, thetaBp: 1024 },
-  ],
-};
+const tiny = tinyMnistTopology();
 const splits = loadDataset('mnist');
 const data = { train: sliceDataset(splits.train, 0, 480), validation: sliceDataset(splits.validation, 0, 200), test: sliceDataset(splits.test, 0, 200) };
 // 9 bits keep every exported potential below 2^24, so tfjs scores the exported network exactly.

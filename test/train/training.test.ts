@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Architecture } from '../../src/network/architecture.js';
+import { tinyMnistTopology } from '../support/tinyTopology.js';
 import { initNetwork } from '../../src/network/init.js';
 import { decodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
 import { sliceDataset } from '../../src/train/data/dataset.js';
@@ -14,15 +14,7 @@ import { trainOnlineSideBySide } from '../../src/train/onlineSnn.js';
 import { parseOrders } from '../../src/streams/orders/index.js';
 import { hasWeights, type Network } from '../../src/network/topology.js';
 
-const tiny: Architecture = {
-  inputShape: [1, 28, 28],
-  layers: [
-    { kind: 'conv2d', channels: 4, kernel: 5, stride: 2, padding: 0, activation: 'relu', theta: 1024, thetaBp: 4 },
-    { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 1024 },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 10, activation: 'linear', theta: 1024, thetaBp: 1024 },
-  ],
-};
+const tiny = tinyMnistTopology();
 const splits = loadDataset('mnist');
 const train = sliceDataset(splits.train, 0, 320);
 const validation = sliceDataset(splits.validation, 0, 100);
