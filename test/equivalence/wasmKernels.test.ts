@@ -55,9 +55,13 @@ describe('wasm training kernels equal the cpu backend', () => {
     }
   });
 
-  it.each([[false, true], [true, false], [true, true]])('matMul with transposeA %s, transposeB %s', async (ta, tb) => {
-    const a = integers(ta ? [7, 5] : [5, 7], 3);
-    const b = integers(tb ? [4, 7] : [7, 4], 4);
+  // [m, k, n]: the transposed operand smaller or larger than the other (the transposed-product path).
+  it.each([
+    [false, true, [5, 7, 4]], [true, false, [5, 7, 4]], [true, true, [5, 7, 4]],
+    [false, true, [3, 20, 30]], [true, false, [30, 20, 3]],
+  ])('matMul with transposeA %s, transposeB %s, m·k·n %j', async (ta, tb, [m, k, n]) => {
+    const a = integers(ta ? [k, m] : [m, k], 3);
+    const b = integers(tb ? [n, k] : [k, n], 4);
     const { cpu, wasm } = await onBoth(() => tf.matMul(tf.tensor2d(a.values, a.shape as [number, number]), tf.tensor2d(b.values, b.shape as [number, number]), ta, tb));
     expect(wasm).toEqual(cpu);
   });

@@ -128,7 +128,11 @@ function conv2dBackpropInput(native: KernelFunc): KernelFunc {
   };
 }
 
-/** matMul with transposed operands: transpose first (the wasm kernel's transposed paths are slow). */
+/**
+ * matMul with transposed operands: transpose first (the wasm kernel's transposed paths are slow); when
+ * the transposed operand is larger than the other operand and the product together (a weight matrix in
+ * a backward pass), compute the transposed product instead, (a·bᵀ)ᵀ = b·aᵀ, transposing only those.
+ */
 function batchMatMul(native: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
@@ -141,9 +145,24 @@ function batchMatMul(native: KernelFunc): KernelFunc {
       [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
       return call.run('Transpose', { x: t }, { perm });
     };
+    const plain = (x: TensorInfo, y: TensorInfo) => native({ inputs: { a: x, b: y }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+    const size = (t: TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+    const unbatched = (t: TensorInfo) => t.shape.slice(0, -2).every((d) => d === 1);
+    if (transposeA !== transposeB && unbatched(a) && unbatched(b)) {
+      const [big, small] = transposeB ? [b, a] : [a, b];
+      const outSize = (transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2]) * (transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1]);
+      if (size(small) + outSize < size(big)) {
+        // a·bᵀ = (b·aᵀ)ᵀ and aᵀ·b = (bᵀ·a)ᵀ
+        const smallT = swapLast(small);
+        const product = transposeB ? plain(b, smallT) : plain(smallT, a);
+        const out = swapLast(product);
+        call.dispose(smallT, product);
+        return out;
+      }
+    }
     const aT = transposeA ? swapLast(a) : a;
     const bT = transposeB ? swapLast(b) : b;
-    const out = native({ inputs: { a: aT, b: bT }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+    const out = plain(aT, bT);
     if (transposeA) call.dispose(aT);
     if (transposeB) call.dispose(bT);
     return out;
