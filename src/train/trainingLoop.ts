@@ -48,8 +48,8 @@ export function epochOrder(count: number, seed: number, epoch: number): Int32Arr
 }
 
 export interface TrainingEngine {
-  /** Loss and correct predictions of one mini-batch, after which the weights are updated. */
-  step(indices: Int32Array): Promise<{ loss: number; correct: number }>;
+  /** Loss and correct predictions of one mini-batch (step `step` of epoch `epoch`, from 0), after which the weights are updated. */
+  step(indices: Int32Array, epoch: number, step: number): Promise<{ loss: number; correct: number }>;
   /** Validation accuracy of the current model. */
   validate(): Promise<number>;
   learningRate(): number;
@@ -88,7 +88,7 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
       const to = Math.min(trainCount, from + config.batch);
       let outcome: { loss: number; correct: number };
       try {
-        outcome = await engine.step(order.subarray(from, to));
+        outcome = await engine.step(order.subarray(from, to), progress.epoch, progress.batch);
       } catch (e) {
         // Weights grown out of the exact range (a learning rate far too high): say when, keep the last checkpoint.
         if (e instanceof SpikegradError && !(e instanceof NanLossError)) throw new TrainingError(`epoch ${progress.epoch + 1}, step ${progress.batch + 1}: ${e.message}; the last good checkpoint was kept`);

@@ -12,6 +12,7 @@ import { sliceDataset } from '../../src/train/data/dataset.js';
 import { loadDataset } from '../../src/train/data/sources.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { powerOfTwoTheta, quantiseNetwork } from '../../src/train/tfjs/quantise.js';
+import { batchShifts, shiftImage } from '../../src/train/tfjs/augment.js';
 import { trainTfjs, type TfjsTrainConfig } from '../../src/train/tfjs/tfjsTrainer.js';
 import { toTfjsLayout } from '../../src/equivalence/tfjs/paramLayout.js';
 
@@ -77,5 +78,33 @@ describe('export', () => {
     // [in][out] index 0 is weight (out 0, in 0) in the network layout.
     expect(d.weights![0]).toBe(Math.round((0.5 + 1 / 2 ** 12) * 2 ** 11));
     expect(exported.layers.filter(hasWeights).every((l) => [...l.weights, ...l.bias].every(Number.isSafeInteger))).toBe(true);
+  });
+});
+
+describe('augmentation', () => {
+  it('translates an image by whole pixels, zeros shifted in', () => {
+    const image = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i + 1); // [c=2][y=3][x=4]
+    const out = new Float32Array(image.length);
+    shiftImage(image, [2, 3, 4], 1, -2, out);
+    // channel 0: row 0 is shifted in (zeros); row 1 = source row 0 moved left by 2: [3, 4, 0, 0]
+    expect(Array.from(out.subarray(0, 12))).toEqual([0, 0, 0, 0, 3, 4, 0, 0, 7, 8, 0, 0]);
+    expect(Array.from(out.subarray(12))).toEqual([0, 0, 0, 0, 15, 16, 0, 0, 19, 20, 0, 0]);
+  });
+
+  it('draws the same shifts for the same (seed, epoch, step), within ±max, and others for another step', () => {
+    const a = batchShifts(1, 2, 3, 50, 2);
+    expect(Array.from(batchShifts(1, 2, 3, 50, 2))).toEqual(Array.from(a));
+    expect(Array.from(batchShifts(1, 2, 4, 50, 2))).not.toEqual(Array.from(a));
+    expect(a.every((v) => v >= -2 && v <= 2)).toBe(true);
+    expect(new Set(a).size).toBe(5);
+  });
+
+  it('with the spike gradient, augmented training does not depend on the worker count either', async () => {
+    const shifted = { ...config, shift: 2, epochs: 1 };
+    const one = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, shifted);
+    const two = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, { ...shifted, workers: 2 });
+    const plain = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, { ...config, epochs: 1 });
+    expect(Array.from(two.sgd.state.master[0])).toEqual(Array.from(one.sgd.state.master[0]));
+    expect(Array.from(plain.sgd.state.master[0])).not.toEqual(Array.from(one.sgd.state.master[0]));
   });
 });

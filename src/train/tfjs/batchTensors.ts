@@ -1,6 +1,7 @@
 /** Mini-batches of a data set as tfjs inputs: raw pixels in NHWC order (the first layer's input) and one-hot targets. */
 import * as tf from '@tensorflow/tfjs-core';
 import { imageSize, type Dataset } from '../data/dataset.js';
+import { shiftImage } from './augment.js';
 
 export interface BatchTensors {
   x: tf.Tensor;
@@ -23,8 +24,10 @@ export class BatchBuilder {
     this.labels = new Uint8Array(capacity);
   }
 
-  /** Images `indices` (at most `capacity`); the caller disposes the tensors. */
-  build(indices: ArrayLike<number>): BatchTensors {
+  private shifted: Float32Array | null = null;
+
+  /** Images `indices` (at most `capacity`), translated by `shifts` ([dy, dx] per image) when given; the caller disposes the tensors. */
+  build(indices: ArrayLike<number>, shifts?: Int8Array): BatchTensors {
     const { data } = this;
     const [c, h, w] = data.shape;
     const n = imageSize(data);
@@ -35,7 +38,12 @@ export class BatchBuilder {
       const image = indices[b];
       const src = image * n;
       const dst = b * n;
-      if (c === 1) {
+      if (shifts && (shifts[2 * b] !== 0 || shifts[2 * b + 1] !== 0)) {
+        this.shifted ??= new Float32Array(n);
+        shiftImage(data.images.subarray(src, src + n), data.shape, shifts[2 * b], shifts[2 * b + 1], this.shifted);
+        // [c][y][x] → [y][x][c]
+        for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) this.pixels[dst + p * c + ch] = this.shifted[ch * h * w + p];
+      } else if (c === 1) {
         for (let i = 0; i < n; i++) this.pixels[dst + i] = data.images[src + i];
       } else {
         // [c][y][x] → [y][x][c]

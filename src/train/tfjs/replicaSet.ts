@@ -25,7 +25,8 @@ export interface ReplicaSet {
   readonly backend: string;
   /** Real weights every replica reads at its next call. */
   readonly weights: Float32Array[];
-  gradients(dataset: string, indices: Int32Array): Promise<StepGradients>;
+  /** `shifts`: [dy, dx] translation per image (augmentation), or none. */
+  gradients(dataset: string, indices: Int32Array, shifts?: Int8Array): Promise<StepGradients>;
   /** Summed loss and correct predictions over the first `count` images. */
   evaluate(dataset: string, count: number): Promise<{ loss: number; correct: number }>;
   close(): Promise<void>;
@@ -55,7 +56,7 @@ async function openLocalReplica(config: ReplicaSetConfig): Promise<ReplicaSet> {
   return {
     backend: name,
     weights,
-    gradients: async (dataset, indices) => replica.gradients(dataset, indices),
+    gradients: async (dataset, indices, shifts) => replica.gradients(dataset, indices, shifts),
     evaluate: async (dataset, count) => replica.evaluate(dataset, 0, count),
     close: async () => {},
   };
@@ -89,11 +90,12 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
   return {
     backend: `${backends[0]} × ${pool.size} workers`,
     weights,
-    async gradients(dataset, indices) {
+    async gradients(dataset, indices, shifts) {
       const results = await Promise.all(
         parts(indices.length).map(([h, from, to]) => {
           const slice = indices.slice(from, to);
-          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer])));
+          const shiftSlice = shifts?.slice(2 * from, 2 * to);
+          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), shiftSlice));
         }),
       );
       let loss = 0, correct = 0;

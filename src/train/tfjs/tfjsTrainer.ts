@@ -14,6 +14,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { ExactTrainConfig } from '../exactTrainer.js';
 import { firstLayerUnit, RealSgd } from '../optimizer.js';
 import { runTrainingLoop, type LoopResult, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
+import { batchShifts } from './augment.js';
 import { quantiseNetwork } from './quantise.js';
 import { openReplicaSet, type ReplicaSet } from './replicaSet.js';
 
@@ -22,6 +23,8 @@ export interface TfjsTrainConfig extends ExactTrainConfig {
   backend: BackendRequest;
   /** Bits given to the largest weight of each layer on export. */
   weightBits: number;
+  /** Augmentation: random translations of up to this many pixels (0 or absent: none). */
+  shift?: number;
 }
 
 export interface TfjsTrainResult extends LoopResult {
@@ -111,8 +114,9 @@ async function trainWith(
   let bestReal = realWeights();
   loadMasters();
   const engine: TrainingEngine = {
-    async step(indices) {
-      const outcome = await replicas.gradients('train', indices);
+    async step(indices, epoch, step) {
+      const shifts = config.shift ? batchShifts(config.seed, epoch, step, indices.length, config.shift) : undefined;
+      const outcome = await replicas.gradients('train', indices, shifts);
       sgd.step(outcome.grads.map((g, k, all) => (k % 2 === 0 ? { dW: g, db: all[k + 1] } : null)).filter((l) => l !== null), indices.length, 1);
       loadMasters();
       return outcome;
