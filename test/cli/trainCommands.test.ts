@@ -73,7 +73,7 @@ describe('train (tfjs engine, 2 workers) → eval → verify', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/tfjs engine \(backend auto\), spike gradient/);
     expect(r.stdout).toMatch(/epoch 2\/2: loss .* validation [\d.]+ % \(integer network\)/);
-    expect(r.stdout).toMatch(/backend: wasm × 2 workers/);
+    expect(r.stdout).toMatch(/backend: (wasm|node|node-gpu) × 2 workers/);
     const [, tfjsAccuracy, integerAccuracy] = /tfjs test accuracy \(real weights\) ([\d.]+) %, exported integer network ([\d.]+) %/.exec(r.stdout)!;
     expect(Number(integerAccuracy)).toBeGreaterThan(50);
     expect(Math.abs(Number(tfjsAccuracy) - Number(integerAccuracy))).toBeLessThanOrEqual(1);
