@@ -11,6 +11,7 @@ import { parseOrders } from '../streams/orders/index.js';
 import { addSnnOptions, integerOption, type SnnCliOptions } from './snnOptions.js';
 import cliProgress from 'cli-progress';
 import { relativeOpsChart, writeSvg } from '../report/charts.js';
+import { IntegerAnn } from '../equivalence/integerAnn.js';
 import { DEFAULT_HYPERPARAMETERS } from '../train/optimizer.js';
 
 interface VerifyOptions extends SnnCliOptions {
@@ -59,6 +60,11 @@ export function registerVerify(program: Command): void {
       });
       bar.update(n);
       bar.stop();
+      // The yardstick: the integer ANN, forward and backward, one thread, on the same images.
+      const ann = new IntegerAnn(network);
+      const annStart = performance.now();
+      for (const sample of samples) ann.run(sample.input, sample.target, alpha);
+      const annSecondsPerImage = (performance.now() - annStart) / 1000 / Math.max(1, n);
       let online: { steps: number; identical: boolean; firstDifference: string | null } | null = null;
       if (o.trainSteps) {
         const steps = integerOption('--train-steps', o.trainSteps);
@@ -79,12 +85,12 @@ export function registerVerify(program: Command): void {
         console.log(JSON.stringify({
           samples: report.samples, bitExact: report.bitExact, mismatches: report.failures.map((f) => ({ sample: f.index, differences: f.mismatches.map(describeMismatch) })),
           accuracy: report.accuracy, annAccuracy: report.annAccuracy, relativeSynapticOps: layers, workers: report.workers, seconds: report.seconds,
-          secondsPerImage: report.seconds / Math.max(1, report.samples), online,
+          secondsPerImage: report.seconds / Math.max(1, report.samples), annSecondsPerImage, online,
         }));
       } else {
         console.log(`bit-exact: ${report.bitExact}/${report.samples}`);
         for (const f of report.failures.slice(0, 10)) console.log(`  sample ${f.index}: ${f.mismatches.map(describeMismatch).join('; ')}`);
-        console.log(`SNN accuracy ${(100 * report.accuracy).toFixed(2)} % (integer ANN ${(100 * report.annAccuracy).toFixed(2)} %), ${report.workers} worker(s), ${(report.seconds / Math.max(1, report.samples) * 1000).toFixed(1)} ms per image`);
+        console.log(`SNN accuracy ${(100 * report.accuracy).toFixed(2)} % (integer ANN ${(100 * report.annAccuracy).toFixed(2)} %), ${report.workers} worker(s), ${(report.seconds / Math.max(1, report.samples) * 1000).toFixed(1)} ms per image (integer ANN, forward and backward, one thread: ${(annSecondsPerImage * 1000).toFixed(1)} ms)`);
         console.log('relative synaptic operations (SNN accumulations / ANN MACs; best case = integer ANN counts):');
         for (const l of layers) console.log(`  layer ${l.layer} ${l.kind.padEnd(7)} forward ${l.forward.toFixed(3)} (best ${l.forwardBestCase.toFixed(3)})  backward ${l.backward.toFixed(3)} (best ${l.backwardBestCase.toFixed(3)})`);
         if (online) console.log(`on-line SNN training: ${online.steps} steps, ${online.identical ? 'weights identical after every step' : `weights differ (${online.firstDifference})`}`);

@@ -55,6 +55,8 @@ describe('train (exact engine) → eval → verify on a tiny model', () => {
     expect(out.mismatches).toEqual([]);
     expect(out.online).toEqual({ steps: 2, identical: true, firstDifference: null });
     expect(out.relativeSynapticOps).toHaveLength(3);
+    expect(out.annSecondsPerImage).toBeGreaterThan(0);
+    expect(out.secondsPerImage).toBeGreaterThan(0);
   });
 
   it('resuming from the final checkpoint has nothing left to do and keeps the model', () => {
