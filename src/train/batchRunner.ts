@@ -73,6 +73,8 @@ function shareParameters(network: Network): void {
 export class ParallelBatchRunner implements BatchRunner {
   private readonly pool: WorkerPool<TrainApi>;
   private ready: Promise<unknown>;
+  private readonly parts: Float64Array[][];
+  private readonly sums: { dW: Float64Array; db: Float64Array }[];
 
   private constructor(
     private readonly network: Network,
@@ -81,7 +83,11 @@ export class ParallelBatchRunner implements BatchRunner {
     shareParameters(network);
     this.pool = new WorkerPool<TrainApi>('trainWorker', workers);
     const spec = networkSpec(network);
-    this.ready = Promise.all(this.pool.handles.map((h) => h.call('start-up', (api) => api.init(spec))));
+    const sizes = network.layers.filter(hasWeights).flatMap((l) => [l.weights.length, l.bias.length]);
+    // Re-used buffers: this VM pays for every freshly touched page.
+    this.parts = this.pool.handles.map(() => sizes.map((n) => new Float64Array(new SharedArrayBuffer(8 * n))));
+    this.sums = network.layers.filter(hasWeights).map((l) => ({ dW: new Float64Array(l.weights.length), db: new Float64Array(l.bias.length) }));
+    this.ready = Promise.all(this.pool.handles.map((h) => h.call('start-up', (api) => api.init(spec, this.parts[h.id]))));
     // Closed before any step (nothing left to train): the start-up failure is nobody's concern.
     this.ready.catch(() => {});
   }
@@ -114,16 +120,21 @@ export class ParallelBatchRunner implements BatchRunner {
         return h.call('a training step', (api) => api.run(Comlink.transfer(images, [images.buffer]), Comlink.transfer(labels, [labels.buffer]), range));
       }),
     );
-    const increments = parts[0].increments.map((inc) => ({ dW: new Float64Array(inc.dW.length), db: new Float64Array(inc.db.length) }));
+    const increments = this.sums;
     let loss = 0, correct = 0;
-    for (const p of parts) {
-      p.increments.forEach((inc, k) => {
-        for (let i = 0; i < inc.dW.length; i++) increments[k].dW[i] += inc.dW[i];
-        for (let i = 0; i < inc.db.length; i++) increments[k].db[i] += inc.db[i];
+    for (const s of increments) {
+      s.dW.fill(0);
+      s.db.fill(0);
+    }
+    parts.forEach((p, w) => {
+      increments.forEach((sum, k) => {
+        const [dW, db] = [this.parts[w][2 * k], this.parts[w][2 * k + 1]];
+        for (let i = 0; i < dW.length; i++) sum.dW[i] += dW[i];
+        for (let i = 0; i < db.length; i++) sum.db[i] += db[i];
       });
       loss += p.loss;
       correct += p.correct;
-    }
+    });
     return { increments, loss, correct };
   }
 

@@ -8,10 +8,13 @@ import { sizeOf } from '../../network/topology.js';
 import { runExamples } from '../../train/batchRunner.js';
 
 let ann: IntegerAnn | null = null;
+/** This worker's increment buffers in shared memory (dW, db per weighted layer), re-used every step. */
+let out: Float64Array[] = [];
 
 export const trainApi = {
-  init(spec: NetworkSpec): void {
+  init(spec: NetworkSpec, increments: Float64Array[]): void {
     ann = new IntegerAnn(networkFromSpec(spec));
+    out = increments;
   },
   run(images: Uint8Array, labels: Uint8Array, range: { maxAbsInput: number; alpha: number; maxIncrement: number }) {
     const a = ann!;
@@ -19,10 +22,12 @@ export const trainApi = {
     a.rangeCheckedElsewhere(range.maxAbsInput, range.alpha, range.maxIncrement);
     const alpha = range.alpha;
     const size = sizeOf(a.layers[0].inShape);
-    const out = runExamples(a, (k) => images.subarray(k * size, (k + 1) * size), labels, labels.length, alpha);
-    const increments = out.increments.map((inc) => ({ dW: Float64Array.from(inc.dW), db: Float64Array.from(inc.db) }));
-    const result = { increments, loss: out.loss, correct: out.correct };
-    return Comlink.transfer(result, increments.flatMap((inc) => [inc.dW.buffer, inc.db.buffer]));
+    const result = runExamples(a, (k) => images.subarray(k * size, (k + 1) * size), labels, labels.length, alpha);
+    result.increments.forEach((inc, k) => {
+      out[2 * k].set(inc.dW);
+      out[2 * k + 1].set(inc.db);
+    });
+    return { loss: result.loss, correct: result.correct };
   },
 };
 
