@@ -22,9 +22,14 @@ export interface CaseConstraints {
   maxWeightOverTheta?: number;
   /** Restrict layer kinds (default all). */
   kinds?: readonly ('dense' | 'conv2d' | 'avgpool')[];
+  /** Θ and Θbp powers of two only (so w/Θ is exact in float32, for the tfjs mirror). */
+  powerOfTwoThetas?: boolean;
 }
 
-const layerRecipe = (maxTheta: number, kinds: readonly string[]) =>
+const thetaArbitrary = (maxTheta: number, powerOfTwo: boolean) =>
+  powerOfTwo ? fc.integer({ min: 0, max: Math.floor(Math.log2(maxTheta)) }).map((k) => 2 ** k) : fc.integer({ min: 1, max: maxTheta });
+
+const layerRecipe = (maxTheta: number, kinds: readonly string[], powerOfTwo = false) =>
   fc.record({
     kind: fc.constantFrom(...kinds),
     flattenBefore: fc.nat({ max: 3 }).map((n) => n === 0),
@@ -36,8 +41,8 @@ const layerRecipe = (maxTheta: number, kinds: readonly string[]) =>
     size: fc.integer({ min: 1, max: 3 }),
     poolWeight: fc.integer({ min: -3, max: 3 }),
     relu: fc.boolean(),
-    theta: fc.integer({ min: 1, max: maxTheta }),
-    thetaBp: fc.integer({ min: 1, max: maxTheta }),
+    theta: thetaArbitrary(maxTheta, powerOfTwo),
+    thetaBp: thetaArbitrary(maxTheta, powerOfTwo),
     weightRange: fc.nat({ max: 100 }),
     biasRange: fc.nat({ max: 100 }),
   });
@@ -57,8 +62,8 @@ export function spikeCaseArbitrary(constraints: CaseConstraints = {}): fc.Arbitr
       h: fc.integer({ min: 1, max: 7 }),
       w: fc.integer({ min: 1, max: 7 }),
       features: fc.integer({ min: 1, max: 8 }),
-      hidden: fc.array(layerRecipe(maxTheta, kinds), { maxLength: constraints.maxHidden ?? 3 }),
-      top: layerRecipe(maxTheta, ['dense']),
+      hidden: fc.array(layerRecipe(maxTheta, kinds, constraints.powerOfTwoThetas), { maxLength: constraints.maxHidden ?? 3 }),
+      top: layerRecipe(maxTheta, ['dense'], constraints.powerOfTwoThetas),
       inputRange: fc.nat({ max: maxInput }),
       inputSign: fc.constantFrom('mixed', 'nonnegative'),
       seed: fc.integer(),

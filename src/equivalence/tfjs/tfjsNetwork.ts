@@ -90,13 +90,13 @@ export class TfjsNetwork {
       if (step.kind === 'flatten') {
         y = h.rank === 4 ? toChannelsFirstFlat(h) : h;
       } else if (step.kind === 'avgpool') {
-        y = step.pool(h);
+        y = step.pool(asImage(h));
       } else if (step.kind === 'dense') {
         const flat = h.rank === 4 ? toChannelsFirstFlat(h) : h;
         y = tf.fused.matMul({ a: flat as tf.Tensor2D, b: params[2 * step.param] as tf.Tensor2D, bias: params[2 * step.param + 1], activation: step.activation });
       } else {
         const pad = step.padding === 0 ? 'valid' : step.padding;
-        y = tf.fused.conv2d({ x: h as tf.Tensor4D, filter: params[2 * step.param] as tf.Tensor4D, strides: step.stride, pad, bias: params[2 * step.param + 1], activation: step.activation });
+        y = tf.fused.conv2d({ x: asImage(h), filter: params[2 * step.param] as tf.Tensor4D, strides: step.stride, pad, bias: params[2 * step.param + 1], activation: step.activation });
       }
       h = round === undefined ? y : round(y);
       outputs.push(h);
@@ -146,6 +146,11 @@ function readInto(t: tf.Tensor, out?: Float32Array): Float32Array {
   const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
   out.set(backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : (t.dataSync() as Float32Array));
   return out;
+}
+
+/** Features [B, n] as the image [B, 1, 1, n] they are in the integer layout ([n, 1, 1] in CHW). */
+function asImage(h: tf.Tensor): tf.Tensor4D {
+  return (h.rank === 4 ? h : tf.reshape(h, [h.shape[0], 1, 1, -1])) as tf.Tensor4D;
 }
 
 /** NHWC → NCHW, flattened: the integer network's flatten order. */
