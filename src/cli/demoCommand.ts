@@ -18,7 +18,6 @@ import { loadDataset } from '../train/data/sources.js';
 import { evaluate } from '../train/evaluate.js';
 import { trainTfjs } from '../train/tfjs/tfjsTrainer.js';
 import { DEFAULT_WEIGHT_BITS } from '../train/tfjs/quantise.js';
-import { tfjsWorkers } from './trainCommand.js';
 import { trainOnlineSideBySide } from '../train/onlineSnn.js';
 import { parseOrders } from '../streams/orders/index.js';
 import { integerOption } from './snnOptions.js';
@@ -51,7 +50,7 @@ export function registerDemo(program: Command): void {
       const modelPath = join(o.out, 'demo-model.safetensors');
       const workers = defaultWorkers();
       const result = await trainTfjs(network, { train, validation: splits.validation, test: splits.test }, {
-        epochs, batch: 32, alpha, seed, inputScale: DEFAULT_HYPERPARAMETERS.inputScale, workers: tfjsWorkers(), gradient: 'spike', backend: 'auto', weightBits: DEFAULT_WEIGHT_BITS,
+        epochs, batch: 32, alpha, seed, inputScale: DEFAULT_HYPERPARAMETERS.inputScale, workers, gradient: 'spike', backend: 'auto', weightBits: DEFAULT_WEIGHT_BITS,
         optimizer: { ...DEFAULT_HYPERPARAMETERS, schedule: 'cosine' },
       }, {
         onBatch: (r) => {

@@ -165,9 +165,6 @@ export function registerTrain(program: Command): void {
     });
 }
 
-/** Worker threads of the tfjs engine in the demo. */
-export const tfjsWorkers = (): number => defaultWorkers();
-
 type Config = TfjsTrainConfig & { engine: 'tfjs' | 'exact'; limit: number | null; dataset: string };
 
 function configFrom(o: TrainOptions): Config {
