@@ -83,11 +83,14 @@ export class RealSgd {
       const velocity = this.state.velocity[k];
       const nw = this.weightCounts[k];
       const unit = this.units[k];
-      for (let i = 0; i < master.length; i++) {
-        const isWeight = i < nw;
-        const value = sign * (isWeight ? dW[i] : db[i - nw]);
-        let grad = isWeight ? (value * scale) / unit : value * scale;
-        if (isWeight) grad += weightDecay * master[i];
+      // Weights (with decay), then biases: two branch-free loops over the same float64 expressions.
+      for (let i = 0; i < nw; i++) {
+        const grad = (sign * dW[i] * scale) / unit + weightDecay * master[i];
+        velocity[i] = momentum * velocity[i] + grad;
+        master[i] -= lr * velocity[i];
+      }
+      for (let i = nw; i < master.length; i++) {
+        const grad = sign * db[i - nw] * scale;
         velocity[i] = momentum * velocity[i] + grad;
         master[i] -= lr * velocity[i];
       }
