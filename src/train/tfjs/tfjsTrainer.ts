@@ -29,7 +29,6 @@ export interface TfjsTrainConfig extends ExactTrainConfig {
 
 export interface TfjsTrainResult extends LoopResult {
   /** The best exported integer network (by validation accuracy). */
-  best: LoopResult['best'];
   bestNetwork: Network;
   backend: string;
   /** tfjs accuracy of the best epoch's real weights on the test images scored. */
@@ -38,7 +37,7 @@ export interface TfjsTrainResult extends LoopResult {
 }
 
 /** Masters (tfjs layout, first layer per normalised input) of a network's integer weights. */
-function mastersOf(network: Network, layers: (DenseLayer | Conv2dLayer)[], units: number[]): Float64Array[] {
+function mastersOf(layers: (DenseLayer | Conv2dLayer)[], units: number[]): Float64Array[] {
   return layers.map((l, k) => {
     const weights = toTfjsLayout(l, l.weights, units[k] / l.theta);
     const out = new Float64Array(weights.length + l.bias.length);
@@ -48,6 +47,7 @@ function mastersOf(network: Network, layers: (DenseLayer | Conv2dLayer)[], units
   });
 }
 
+/** Trains `template` (or resumes a checkpoint); `testSamples` test images give the final tfjs figure. */
 export async function trainTfjs(
   template: Network,
   data: { train: Dataset; validation: Dataset; test: Dataset },
@@ -60,7 +60,7 @@ export async function trainTfjs(
   const layers = network.layers.filter(hasWeights);
   const units = layers.map((_, k) => firstLayerUnit(network, layers, k, config));
   const batches = Math.ceil(data.train.count / config.batch);
-  const sgd = new RealSgd(mastersOf(network, layers, units), layers.map((l) => l.weights.length), units, {
+  const sgd = new RealSgd(mastersOf(layers, units), layers.map((l) => l.weights.length), units, {
     ...config.optimizer, alpha: config.alpha, totalSteps: config.epochs * batches, inputScale: config.inputScale,
   });
   if (resume) sgd.state = structuredClone(resume.optimizer);
