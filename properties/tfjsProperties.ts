@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { runAnnCase } from '../src/equivalence/annResult.js';
-import { toTfjsLayout } from '../src/equivalence/tfjs/paramLayout.js';
+import { realParameters, toTfjsLayout } from '../src/equivalence/tfjs/paramLayout.js';
 import { topLoss } from '../src/equivalence/tfjs/spikeOps.js';
 import { TfjsNetwork } from '../src/equivalence/tfjs/tfjsNetwork.js';
 import { caseToJson, type SpikeCase } from '../src/network/caseFile.js';
@@ -46,10 +46,10 @@ function check(c: SpikeCase): void {
   const model = new TfjsNetwork(c.network, { gradient: 'spike', alpha: c.alpha });
   const weighted = c.network.layers.filter(hasWeights);
   tf.tidy(() => {
-    const params = weighted.flatMap((l, k) => [
-      tf.tensor(Float32Array.from(toTfjsLayout(l, l.weights, 1 / l.theta)), model.params[k].weights),
-      tf.tensor(Float32Array.from(l.bias, (b) => b / l.theta), model.params[k].bias),
-    ]);
+    const params = weighted.flatMap((l, k) => {
+      const [weights, bias] = realParameters(l);
+      return [tf.tensor(Float32Array.from(weights), model.params[k].weights), tf.tensor(Float32Array.from(bias), model.params[k].bias)];
+    });
     const x = inputTensor(c);
     // Both are indexed like network.layers (flatten has no result).
     const outputs = model.forwardLayers(x, params);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { IntegerAnn } from '../../src/equivalence/integerAnn.js';
 import { useBackend, type BackendName } from '../../src/equivalence/tfjs/backend.js';
-import { toTfjsLayout } from '../../src/equivalence/tfjs/paramLayout.js';
+import { realParameters, toTfjsLayout } from '../../src/equivalence/tfjs/paramLayout.js';
 import { TfjsNetwork } from '../../src/equivalence/tfjs/tfjsNetwork.js';
 import { InputError } from '../../src/errors.js';
 import type { Architecture, LayerArch } from '../../src/network/architecture.js';
@@ -58,10 +58,10 @@ function randomNetwork(arch: Architecture, seed: number): Network {
 }
 
 function paramsOf(network: Network, model: TfjsNetwork): tf.Tensor[] {
-  return network.layers.filter(hasWeights).flatMap((l, k) => [
-    tf.tensor(Float32Array.from(toTfjsLayout(l, l.weights, 1 / l.theta)), model.params[k].weights),
-    tf.tensor(Float32Array.from(l.bias, (b) => b / l.theta), model.params[k].bias),
-  ]);
+  return network.layers.filter(hasWeights).flatMap((l, k) => {
+    const [weights, bias] = realParameters(l);
+    return [tf.tensor(Float32Array.from(weights), model.params[k].weights), tf.tensor(Float32Array.from(bias), model.params[k].bias)];
+  });
 }
 
 /** A batch of inputs (8-bit-like, some negative for vector inputs) in the integer layout [n][c][y][x]. */

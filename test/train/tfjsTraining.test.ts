@@ -14,7 +14,7 @@ import { evaluate } from '../../src/train/evaluate.js';
 import { powerOfTwoTheta, quantiseNetwork } from '../../src/train/tfjs/quantise.js';
 import { batchShifts, shiftImage } from '../../src/train/tfjs/augment.js';
 import { trainTfjs, type TfjsTrainConfig } from '../../src/train/tfjs/tfjsTrainer.js';
-import { toTfjsLayout } from '../../src/equivalence/tfjs/paramLayout.js';
+import { realParameters } from '../../src/equivalence/tfjs/paramLayout.js';
 
 const tiny = tinyMnistTopology();
 const splits = loadDataset('mnist');
@@ -64,10 +64,7 @@ describe('export', () => {
   it('rounds W·Θ half away from zero and keeps Θbp chained to the Θ above', () => {
     const template = initNetwork(tiny, { seed: 1 });
     const [conv, dense] = template.layers.filter(hasWeights);
-    const real = [conv, dense].map((l) => {
-      const w = toTfjsLayout(l, l.weights, 1 / l.theta);
-      return Float64Array.from([...w, ...Array.from(l.bias, (b) => b / l.theta)]);
-    });
+    const real = [conv, dense].map((l) => Float64Array.from(realParameters(l).flatMap((values) => Array.from(values))));
     real[1][0] = 0.5 + 1 / 2 ** 12; // the dense layer's largest weight: Θ = 2^(10+1), and ·Θ = 1024.5, a tie rounded up
     const exported = quantiseNetwork(template, real, 10);
     const [c, pool, , d] = exported.layers as { theta: number; thetaBp: number; weights?: Float64Array }[];

@@ -28,6 +28,11 @@ export function toTfjsLayout(layer: DenseLayer | Conv2dLayer, weights: ArrayLike
   return out;
 }
 
+/** A weighted layer's integer parameters in real units, tfjs layout: [W·scale/Θ, b/Θ]. */
+export function realParameters(layer: DenseLayer | Conv2dLayer, weightScale = 1): [Float64Array, Float64Array] {
+  return [toTfjsLayout(layer, layer.weights, weightScale / layer.theta), Float64Array.from(layer.bias, (b) => b / layer.theta)];
+}
+
 /** tfjs-layout values → network layout. */
 export function fromTfjsLayout(layer: DenseLayer | Conv2dLayer, values: ArrayLike<number>): Float64Array {
   const index = tfjsIndexOf(layer);

@@ -5,7 +5,7 @@
  * power-of-two thresholds and every value below 2^24, its forward pass is the integer ANN's exactly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { hasWeights, type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
+import { type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
 import { poolOp, spikeRounding, topLoss, type GradientMode } from './spikeOps.js';
 
 type Step =
@@ -170,6 +170,3 @@ function countCorrect(logits: tf.Tensor2D, labels: ArrayLike<number>): number {
   }
   return correct;
 }
-
-/** The weighted layers of a network, bottom to top. */
-export const weightedLayers = (network: Network): (DenseLayer | Conv2dLayer)[] => network.layers.filter(hasWeights);

@@ -39,7 +39,7 @@ function callerFor(backend: Backend): Call {
 }
 
 /** Padding of an NHWC convolution as explicit [top, bottom] and [left, right] pairs. */
-export function explicitPadding(
+function explicitPadding(
   pad: unknown,
   inSize: readonly [number, number],
   kernel: readonly [number, number],

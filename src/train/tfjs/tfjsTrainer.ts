@@ -3,7 +3,7 @@
  * or float gradient) with the shared optimizer step, and exports the integer network each epoch. The
  * validation figure is the exported integer network's, computed in tfjs with its integer weights.
  */
-import { toTfjsLayout, fromTfjsLayout } from '../../equivalence/tfjs/paramLayout.js';
+import { fromTfjsLayout, realParameters } from '../../equivalence/tfjs/paramLayout.js';
 import type { BackendRequest } from '../../equivalence/tfjs/backend.js';
 import type { GradientMode } from '../../equivalence/tfjs/spikeOps.js';
 import { roundHalfAwayReal } from '../../network/rounding.js';
@@ -39,10 +39,10 @@ export interface TfjsTrainResult extends LoopResult {
 /** Masters (tfjs layout, first layer per normalised input) of a network's integer weights. */
 function mastersOf(layers: (DenseLayer | Conv2dLayer)[], units: number[]): Float64Array[] {
   return layers.map((l, k) => {
-    const weights = toTfjsLayout(l, l.weights, units[k] / l.theta);
-    const out = new Float64Array(weights.length + l.bias.length);
+    const [weights, bias] = realParameters(l, units[k]);
+    const out = new Float64Array(weights.length + bias.length);
     out.set(weights);
-    for (let i = 0; i < l.bias.length; i++) out[weights.length + i] = l.bias[i] / l.theta;
+    out.set(bias, weights.length);
     return out;
   });
 }
@@ -103,8 +103,9 @@ async function trainWith(
   /** The exported network's integer weights as real weights, for scoring it in tfjs. */
   const loadExported = (exported: Network) => {
     exported.layers.filter(hasWeights).forEach((l, k) => {
-      replicas.weights[2 * k].set(toTfjsLayout(l, l.weights, 1 / l.theta));
-      replicas.weights[2 * k + 1].set(Float64Array.from(l.bias, (b) => b / l.theta));
+      const [weights, bias] = realParameters(l);
+      replicas.weights[2 * k].set(weights);
+      replicas.weights[2 * k + 1].set(bias);
     });
   };
   const accuracy = async (dataset: 'validation' | 'test', count: number) => (await replicas.evaluate(dataset, count)).correct / Math.max(1, count);
