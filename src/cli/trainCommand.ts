@@ -32,6 +32,8 @@ interface TrainOptions {
   theta: string;
   initActivation: string;
   shift: string;
+  rotate: string;
+  scale: string;
   gradient: string;
   engine: string;
   backend: string;
@@ -70,6 +72,8 @@ export function registerTrain(program: Command): void {
     .option('--theta <n>', 'forward threshold Θ of the weighted layers of a preset topology', '1024')
     .option('--init-activation <n>', 'typical spike count S of a hidden neuron that the initial weights aim for', String(DEFAULT_INIT_ACTIVATION))
     .option('--shift <n>', 'tfjs engine: augment by random translations of up to N pixels (seeded)', '0')
+    .option('--rotate <deg>', 'tfjs engine: augment by random rotations of up to DEG degrees (seeded)', '0')
+    .option('--scale <f>', 'tfjs engine: augment by random zoom factors in [1 − F, 1 + F] (seeded)', '0')
     .addOption(new Option('--gradient <g>', 'spike (rounded errors) or float (the ANN ablation; tfjs engine)').choices(['spike', 'float']).default('spike'))
     .addOption(new Option('--engine <e>', 'tfjs (fast, float32) or exact (the integer ANN, bit-exact)').choices(['tfjs', 'exact']).default('tfjs'))
     .addOption(new Option('--backend <b>', 'TensorFlow.js backend of the tfjs engine').choices([...BACKEND_NAMES]).default('auto'))
@@ -90,8 +94,7 @@ export function registerTrain(program: Command): void {
       const resume = o.resume ? loadCheckpoint(o.resume) : undefined;
       // Checkpoints from before the tfjs engine hold exact-engine configurations without these fields.
       const config: Config = resume ? ({ engine: 'exact', gradient: 'spike', ...resume.config } as unknown as Config) : configFrom(o);
-      if (!(Number.isInteger(config.shift ?? 0) && (config.shift ?? 0) >= 0 && (config.shift ?? 0) <= 8)) throw new InputError(`--shift: expected an integer from 0 to 8 pixels, found ${config.shift}`);
-      if (config.engine === 'exact' && (config.shift ?? 0) > 0) throw new InputError('--shift: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are');
+      checkAugmentation(config);
       if (config.engine === 'exact' && config.gradient === 'float') throw new InputError('--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs for the float-gradient ablation');
       const train = config.limit ? sliceDataset(splits.train, 0, config.limit) : splits.train;
       const init = { seed: config.seed, inputRms: 100, targetActivation: positive('--init-activation', o.initActivation) };
@@ -100,7 +103,7 @@ export function registerTrain(program: Command): void {
       const testSamples = o.testSamples ? integerOption('--test-samples', o.testSamples) : splits.test.count;
       const say = (line: string) => (o.json ? process.stderr.write(`${line}\n`) : console.log(line));
       const engineName = config.engine === 'tfjs' ? `tfjs engine (backend ${config.backend})` : 'exact engine';
-      say(`training on ${train.count} ${config.dataset} images (${splits.validation.count} validation, ${splits.test.count} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s)${config.shift ? `, random shifts ≤ ${config.shift} px` : ''}, seed ${config.seed}${resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : ''}`);
+      say(`training on ${train.count} ${config.dataset} images (${splits.validation.count} validation, ${splits.test.count} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s)${describeAugmentation(config)}, seed ${config.seed}${resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : ''}`);
 
       const bar = new cliProgress.SingleBar(
         { format: 'epoch {epoch} |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 10_000 },
@@ -174,6 +177,8 @@ function configFrom(o: TrainOptions): Config {
     backend: o.backend as Config['backend'],
     weightBits: integerOption('--weight-bits', o.weightBits),
     shift: integerOption('--shift', o.shift),
+    rotate: Number(o.rotate),
+    scale: Number(o.scale),
     epochs: integerOption('--epochs', o.epochs),
     batch: integerOption('--batch', o.batch),
     alpha: positive('--alpha', o.alpha),
@@ -185,4 +190,19 @@ function configFrom(o: TrainOptions): Config {
     limit: o.limit ? integerOption('--limit', o.limit) : null,
     dataset: o.dataset,
   };
+}
+
+function checkAugmentation(config: Config): void {
+  const { shift = 0, rotate = 0, scale = 0 } = config;
+  if (!(Number.isInteger(shift) && shift >= 0 && shift <= 8)) throw new InputError(`--shift: expected an integer from 0 to 8 pixels, found ${shift}`);
+  if (!(rotate >= 0 && rotate <= 180)) throw new InputError(`--rotate: expected degrees from 0 to 180, found ${rotate}`);
+  if (!(scale >= 0 && scale < 1)) throw new InputError(`--scale: expected a fraction in [0, 1), found ${scale}`);
+  if (config.engine === 'exact' && (shift > 0 || rotate > 0 || scale > 0)) {
+    throw new InputError('--shift/--rotate/--scale: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are');
+  }
+}
+
+function describeAugmentation({ shift = 0, rotate = 0, scale = 0 }: Config): string {
+  const parts = [shift > 0 ? `shifts ≤ ${shift} px` : '', rotate > 0 ? `rotations ≤ ${rotate}°` : '', scale > 0 ? `zoom ±${scale}` : ''].filter(Boolean);
+  return parts.length ? `, random ${parts.join(', ')}` : '';
 }

@@ -12,7 +12,7 @@ import { sliceDataset } from '../../src/train/data/dataset.js';
 import { loadDataset } from '../../src/train/data/sources.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { powerOfTwoTheta, quantiseNetwork } from '../../src/train/tfjs/quantise.js';
-import { batchShifts, shiftImage } from '../../src/train/tfjs/augment.js';
+import { batchTransforms, shiftImage, transformImage } from '../../src/train/tfjs/augment.js';
 import { trainTfjs, type TfjsTrainConfig } from '../../src/train/tfjs/tfjsTrainer.js';
 import { realParameters } from '../../src/equivalence/tfjs/paramLayout.js';
 
@@ -88,16 +88,48 @@ describe('augmentation', () => {
     expect(Array.from(out.subarray(12))).toEqual([0, 0, 0, 0, 15, 16, 0, 0, 19, 20, 0, 0]);
   });
 
-  it('draws the same shifts for the same (seed, epoch, step), within ±max, and others for another step', () => {
-    const a = batchShifts(1, 2, 3, 50, 2);
-    expect(Array.from(batchShifts(1, 2, 3, 50, 2))).toEqual(Array.from(a));
-    expect(Array.from(batchShifts(1, 2, 4, 50, 2))).not.toEqual(Array.from(a));
-    expect(a.every((v) => v >= -2 && v <= 2)).toBe(true);
-    expect(new Set(a).size).toBe(5);
+  it('draws the same transforms for the same (seed, epoch, step), within their ranges, and others for another step', () => {
+    const range = { shift: 2, rotate: 10, scale: 0.1 };
+    const a = batchTransforms(1, 2, 3, 50, range);
+    expect(Array.from(batchTransforms(1, 2, 3, 50, range))).toEqual(Array.from(a));
+    expect(Array.from(batchTransforms(1, 2, 4, 50, range))).not.toEqual(Array.from(a));
+    const column = (k: number) => Array.from(a).filter((_, i) => i % 4 === k);
+    const shifts = [...column(0), ...column(1)];
+    expect(shifts.every((v) => Number.isInteger(v) && v >= -2 && v <= 2)).toBe(true);
+    expect(new Set(shifts).size).toBe(5);
+    expect(column(2).every((v) => Math.abs(v) <= (10 * Math.PI) / 180 + 1e-7)).toBe(true);
+    expect(column(3).every((v) => v >= 0.9 - 1e-7 && v <= 1.1 + 1e-7)).toBe(true);
+    expect(new Set(column(2)).size).toBe(50);
+    // A shift-only run draws only translations: angle 0 and zoom 1.
+    const shiftOnly = batchTransforms(1, 2, 3, 50, { shift: 2, rotate: 0, scale: 0 });
+    expect(Array.from(shiftOnly).filter((_, i) => i % 4 < 2)).toEqual(Array.from(a).filter((_, i) => i % 4 < 2));
+    expect(Array.from(shiftOnly).filter((_, i) => i % 4 >= 2)).toEqual(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? 0 : 1)));
+  });
+
+  it('rotates and zooms about the centre with rounded bilinear samples', () => {
+    const image = Float32Array.from({ length: 9 }, (_, i) => 10 * (i + 1)); // [1][3][3]
+    const out = new Float32Array(9);
+    // A quarter turn permutes the pixels exactly.
+    transformImage(image, [1, 3, 3], [0, 0, Math.PI / 2, 1], out);
+    expect([...out].sort((p, q) => p - q)).toEqual([...image]);
+    expect(out[4]).toBe(50);
+    expect(out).not.toEqual(image);
+    // Zooming in by 2 keeps the centre and samples half-way between it and its neighbours.
+    transformImage(image, [1, 3, 3], [0, 0, 0, 2], out);
+    expect(Array.from(out)).toEqual([30, 35, 40, 45, 50, 55, 60, 65, 70]);
+    // Zooming out by 2 samples outside the image for the corners: (10·0 + 10·0 + 0 + 10)/4 … rounded.
+    transformImage(image, [1, 3, 3], [0, 0, 0, 0.5], out);
+    expect(out[4]).toBe(50);
+    expect(out.every((v) => Number.isInteger(v))).toBe(true);
+    // The identity transform is the plain shift.
+    const shifted = new Float32Array(9);
+    shiftImage(image, [1, 3, 3], 1, 0, shifted);
+    transformImage(image, [1, 3, 3], [1, 0, 0, 1], out);
+    expect(Array.from(out)).toEqual(Array.from(shifted));
   });
 
   it('with the spike gradient, augmented training does not depend on the worker count either', async () => {
-    const shifted = { ...config, shift: 2, epochs: 1 };
+    const shifted = { ...config, shift: 2, rotate: 8, scale: 0.1, epochs: 1 };
     const one = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, shifted);
     const two = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, { ...shifted, workers: 2 });
     const plain = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, { ...config, epochs: 1 });

@@ -1,7 +1,7 @@
 /** Mini-batches of a data set as tfjs inputs: raw pixels in NHWC order (the first layer's input) and one-hot targets. */
 import * as tf from '@tensorflow/tfjs-core';
 import { imageSize, type Dataset } from '../data/dataset.js';
-import { shiftImage } from './augment.js';
+import { TRANSFORM_SIZE, transformImage } from './augment.js';
 
 export interface BatchTensors {
   x: tf.Tensor;
@@ -24,10 +24,10 @@ export class BatchBuilder {
     this.labels = new Uint8Array(capacity);
   }
 
-  private shifted: Float32Array | null = null;
+  private warped: Float32Array | null = null;
 
-  /** Images `indices` (at most `capacity`), translated by `shifts` ([dy, dx] per image) when given; the caller disposes the tensors. */
-  build(indices: ArrayLike<number>, shifts?: Int8Array): BatchTensors {
+  /** Images `indices` (at most `capacity`), warped by `transforms` (augment.ts, one per image) when given; the caller disposes the tensors. */
+  build(indices: ArrayLike<number>, transforms?: Float32Array): BatchTensors {
     const { data } = this;
     const [c, h, w] = data.shape;
     const n = imageSize(data);
@@ -38,11 +38,12 @@ export class BatchBuilder {
       const image = indices[b];
       const src = image * n;
       const dst = b * n;
-      if (shifts && (shifts[2 * b] !== 0 || shifts[2 * b + 1] !== 0)) {
-        this.shifted ??= new Float32Array(n);
-        shiftImage(data.images.subarray(src, src + n), data.shape, shifts[2 * b], shifts[2 * b + 1], this.shifted);
+      const transform = transforms?.subarray(TRANSFORM_SIZE * b, TRANSFORM_SIZE * (b + 1));
+      if (transform && !isIdentity(transform)) {
+        this.warped ??= new Float32Array(n);
+        transformImage(data.images.subarray(src, src + n), data.shape, transform, this.warped);
         // [c][y][x] → [y][x][c]
-        for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) this.pixels[dst + p * c + ch] = this.shifted[ch * h * w + p];
+        for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) this.pixels[dst + p * c + ch] = this.warped[ch * h * w + p];
       } else if (c === 1) {
         for (let i = 0; i < n; i++) this.pixels[dst + i] = data.images[src + i];
       } else {
@@ -59,4 +60,8 @@ export class BatchBuilder {
       labels: this.labels.subarray(0, count),
     };
   }
+}
+
+function isIdentity([dy, dx, angle, zoom]: Float32Array): boolean {
+  return dy === 0 && dx === 0 && angle === 0 && zoom === 1;
 }

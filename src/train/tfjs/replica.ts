@@ -39,9 +39,9 @@ export class TfjsReplica {
     return b;
   }
 
-  gradients(dataset: string, indices: ArrayLike<number>, shifts?: Int8Array): BatchGradients {
+  gradients(dataset: string, indices: ArrayLike<number>, transforms?: Float32Array): BatchGradients {
     const params = this.params();
-    const batch = this.builder(dataset).build(indices, shifts);
+    const batch = this.builder(dataset).build(indices, transforms);
     try {
       return this.model.gradients(batch.x, batch.targets, batch.labels, params, [...this.grads]);
     } finally {

@@ -10,6 +10,7 @@ import type { TfjsNetworkOptions } from '../../equivalence/tfjs/tfjsNetwork.js';
 import { networkSpec } from '../../network/build.js';
 import type { Network } from '../../network/topology.js';
 import { imageSize, type Dataset } from '../data/dataset.js';
+import { TRANSFORM_SIZE } from './augment.js';
 import { TfjsReplica } from './replica.js';
 import type { TfjsWorkerApi } from './tfjsWorker.js';
 
@@ -25,8 +26,8 @@ export interface ReplicaSet {
   readonly backend: string;
   /** Real weights every replica reads at its next call. */
   readonly weights: Float32Array[];
-  /** `shifts`: [dy, dx] translation per image (augmentation), or none. */
-  gradients(dataset: string, indices: Int32Array, shifts?: Int8Array): Promise<StepGradients>;
+  /** `transforms`: one augmentation transform per image (augment.ts), or none. */
+  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): Promise<StepGradients>;
   /** Summed loss and correct predictions over the first `count` images. */
   evaluate(dataset: string, count: number): Promise<{ loss: number; correct: number }>;
   close(): Promise<void>;
@@ -56,7 +57,7 @@ async function openLocalReplica(config: ReplicaSetConfig): Promise<ReplicaSet> {
   return {
     backend: name,
     weights,
-    gradients: async (dataset, indices, shifts) => replica.gradients(dataset, indices, shifts),
+    gradients: async (dataset, indices, transforms) => replica.gradients(dataset, indices, transforms),
     evaluate: async (dataset, count) => replica.evaluate(dataset, 0, count),
     close: async () => {},
   };
@@ -90,12 +91,12 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
   return {
     backend: `${backends[0]} × ${pool.size} workers`,
     weights,
-    async gradients(dataset, indices, shifts) {
+    async gradients(dataset, indices, transforms) {
       const results = await Promise.all(
         parts(indices.length).map(([h, from, to]) => {
           const slice = indices.slice(from, to);
-          const shiftSlice = shifts?.slice(2 * from, 2 * to);
-          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), shiftSlice));
+          const transformSlice = transforms?.slice(TRANSFORM_SIZE * from, TRANSFORM_SIZE * to);
+          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), transformSlice));
         }),
       );
       let loss = 0, correct = 0;

@@ -14,7 +14,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { ExactTrainConfig } from '../exactTrainer.js';
 import { firstLayerUnit, RealSgd } from '../optimizer.js';
 import { runTrainingLoop, type LoopResult, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
-import { batchShifts } from './augment.js';
+import { augments, batchTransforms } from './augment.js';
 import { quantiseNetwork } from './quantise.js';
 import { openReplicaSet, type ReplicaSet } from './replicaSet.js';
 
@@ -25,6 +25,10 @@ export interface TfjsTrainConfig extends ExactTrainConfig {
   weightBits: number;
   /** Augmentation: random translations of up to this many pixels (0 or absent: none). */
   shift?: number;
+  /** Augmentation: random rotations of up to this many degrees. */
+  rotate?: number;
+  /** Augmentation: random zoom factors in [1 − scale, 1 + scale]. */
+  scale?: number;
 }
 
 export interface TfjsTrainResult extends LoopResult {
@@ -110,14 +114,15 @@ async function trainWith(
   };
   const accuracy = async (dataset: 'validation' | 'test', count: number) => (await replicas.evaluate(dataset, count)).correct / Math.max(1, count);
 
+  const augmentation = { shift: config.shift ?? 0, rotate: config.rotate ?? 0, scale: config.scale ?? 0 };
   let exported = quantiseNetwork(network, realWeights(), config.weightBits);
   let bestNetwork = exported;
   let bestReal = realWeights();
   loadMasters();
   const engine: TrainingEngine = {
     async step(indices, epoch, step) {
-      const shifts = config.shift ? batchShifts(config.seed, epoch, step, indices.length, config.shift) : undefined;
-      const outcome = await replicas.gradients('train', indices, shifts);
+      const transforms = augments(augmentation) ? batchTransforms(config.seed, epoch, step, indices.length, augmentation) : undefined;
+      const outcome = await replicas.gradients('train', indices, transforms);
       sgd.step(outcome.grads.map((g, k, all) => (k % 2 === 0 ? { dW: g, db: all[k + 1] } : null)).filter((l) => l !== null), indices.length, 1);
       loadMasters();
       return outcome;

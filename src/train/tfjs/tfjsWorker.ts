@@ -29,8 +29,8 @@ export const tfjsWorkerApi = {
     return backend.name;
   },
   /** Loss and correct count; the gradients are in this worker's shared buffers. */
-  gradients(dataset: string, indices: Int32Array, shifts?: Int8Array): { loss: number; correct: number } {
-    const { loss, correct } = replica!.gradients(dataset, indices, shifts);
+  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): { loss: number; correct: number } {
+    const { loss, correct } = replica!.gradients(dataset, indices, transforms);
     return { loss, correct };
   },
   evaluate(dataset: string, from: number, to: number) {
