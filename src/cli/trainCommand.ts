@@ -127,7 +127,7 @@ export function registerTrain(program: Command): void {
           barEpoch = -1;
           if (isBest) saveModel(o.out, { network: model, info: { alpha: String(config.alpha), dataset: config.dataset, engine: config.engine, gradient: config.gradient, epoch: String(record.epoch), validationAccuracy: String(record.validationAccuracy) } });
           saveCheckpoint(checkpointPath, ckpt);
-          say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} % (integer network), ${record.imagesPerSecond.toFixed(0)} img/s, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
+          say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} % (integer network), ${record.imagesPerSecond.toFixed(0)} img/s${record.backpropagatedShare === undefined ? '' : ` (backward on ${(100 * record.backpropagatedShare).toFixed(0)} %)`}, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
         },
         interrupted: () => stop,
         onInterrupt: (ckpt) => {

@@ -25,6 +25,15 @@ export interface EpochRecord {
   seconds: number;
   imagesPerSecond: number;
   learningRate: number;
+  /** Share of training images whose errors were back-propagated (the others had an all-zero top error), where the engine skips them. */
+  backpropagatedShare?: number;
+}
+
+export interface StepOutcome {
+  loss: number;
+  correct: number;
+  /** Images back-propagated, where the engine skips those with an all-zero top error. */
+  backpropagated?: number;
 }
 
 export interface TrainHooks {
@@ -49,7 +58,7 @@ export function epochOrder(count: number, seed: number, epoch: number): Int32Arr
 
 export interface TrainingEngine {
   /** Loss and correct predictions of one mini-batch (step `step` of epoch `epoch`, from 0), after which the weights are updated. */
-  step(indices: Int32Array, epoch: number, step: number): Promise<{ loss: number; correct: number }>;
+  step(indices: Int32Array, epoch: number, step: number): Promise<StepOutcome>;
   /** Validation accuracy of the current model. */
   validate(): Promise<number>;
   learningRate(): number;
@@ -78,7 +87,7 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
   for (; progress.epoch < config.epochs; progress.epoch++, progress.batch = 0) {
     const order = epochOrder(trainCount, config.seed, progress.epoch);
     const start = performance.now();
-    let lossSum = 0, correct = 0, seen = 0, lastReport = 0;
+    let lossSum = 0, correct = 0, seen = 0, lastReport = 0, backpropagated = 0, counted = true;
     for (; progress.batch < batches; progress.batch++) {
       if (hooks.interrupted?.()) {
         hooks.onInterrupt?.(engine.checkpoint(progress));
@@ -86,7 +95,7 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
       }
       const from = progress.batch * config.batch;
       const to = Math.min(trainCount, from + config.batch);
-      let outcome: { loss: number; correct: number };
+      let outcome: StepOutcome;
       try {
         outcome = await engine.step(order.subarray(from, to), progress.epoch, progress.batch);
       } catch (e) {
@@ -97,6 +106,8 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
       lossSum += outcome.loss;
       correct += outcome.correct;
       seen += to - from;
+      if (outcome.backpropagated === undefined) counted = false;
+      else backpropagated += outcome.backpropagated;
       if (!Number.isFinite(lossSum)) {
         throw new NanLossError(`the loss became ${lossSum} in epoch ${progress.epoch + 1}, step ${progress.batch + 1}; the last good checkpoint was kept`);
       }
@@ -116,6 +127,7 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
       seconds,
       imagesPerSecond: seen / seconds,
       learningRate: engine.learningRate(),
+      ...(counted && seen > 0 ? { backpropagatedShare: backpropagated / seen } : {}),
     };
     history.push(record);
     const isBest = !progress.best || validationAccuracy > progress.best.accuracy;

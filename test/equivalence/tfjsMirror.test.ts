@@ -171,6 +171,36 @@ describe('float gradient (the ablation)', () => {
   });
 });
 
+describe('real (unquantised) weights', () => {
+  it.each(BACKENDS)('%s: the forward pass without a tape computes what the taped pass does, so skipping settled images is exact', async (backend) => {
+    await useBackend(backend);
+    // relu on the top layer too: its output is not rounded, so any difference in the sums shows.
+    const network = buildNetwork({
+      inputShape: [1, 28, 28],
+      layers: chainThetaBp([
+        { kind: 'conv2d', channels: 15, kernel: 5, stride: 1, padding: 0, activation: relu, theta: 1024, thetaBp: 1 },
+        { kind: 'conv2d', channels: 4, kernel: 5, stride: 1, padding: 0, activation: relu, theta: 1024, thetaBp: 1 },
+        { kind: 'flatten' },
+        { kind: 'dense', units: 10, activation: relu, theta: 1024, thetaBp: 1 },
+      ]),
+    });
+    const model = new TfjsNetwork(network, { gradient: 'spike', alpha: 50 });
+    const rng = new Rng(12);
+    const params = model.params.flatMap((p) => [p.weights, p.bias].map((shape) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal() * 0.05), shape)));
+    const x = tf.tensor4d(Float32Array.from({ length: 8 * 784 }, () => rng.int(0, 255)), [8, 28, 28, 1]);
+    const plain = tf.tidy(() => model.forward(x, params));
+    let taped: Float32Array | undefined;
+    tf.dispose(tf.grads((...p: tf.Tensor[]) => {
+      const z = model.forward(x, p);
+      taped = z.dataSync() as Float32Array;
+      return tf.sum(z) as tf.Scalar;
+    })(params));
+    expect(taped!.some((v) => !Number.isInteger(v * 1024))).toBe(true);
+    expect(Array.from(plain.dataSync())).toEqual(Array.from(taped!));
+    tf.dispose([plain, x, ...params]);
+  });
+});
+
 describe('backend selection', () => {
   it('a native backend asked for by name is used or refused with the reason, never replaced', async () => {
     for (const name of ['node', 'node-gpu'] as const) {

@@ -45,6 +45,23 @@ describe('tfjs engine', () => {
     expect(Array.from(two.sgd.state.master[1])).toEqual(Array.from(one.sgd.state.master[1]));
   });
 
+  it('back-propagating only the images with a non-zero top error gives the same weights as the dense backward', async () => {
+    // α 3: an image's top error is all zero once every |p − y| < 1/6, which a third of them soon reach.
+    const sparse = { ...config, alpha: 3, epochs: 3 };
+    const skipping = await trainTfjs(initNetwork(tiny, { seed: 7 }), data, sparse);
+    const dense = await trainTfjs(initNetwork(tiny, { seed: 7 }), data, { ...sparse, denseBackward: true });
+    const twoWorkers = await trainTfjs(initNetwork(tiny, { seed: 7 }), data, { ...sparse, workers: 2 });
+    const shares = skipping.history.map((h) => h.backpropagatedShare!);
+    expect(Math.min(...shares)).toBeLessThan(0.6);
+    expect(Math.min(...shares)).toBeGreaterThan(0);
+    expect(dense.history.map((h) => h.backpropagatedShare)).toEqual([1, 1, 1]);
+    expect(twoWorkers.history.map((h) => h.backpropagatedShare)).toEqual(shares);
+    expect(dense.history.map((h) => h.loss)).toEqual(skipping.history.map((h) => h.loss));
+    for (const other of [dense, twoWorkers]) {
+      other.sgd.state.master.forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(skipping.sgd.state.master[k])));
+    }
+  });
+
   it('resumed from the first epoch\'s checkpoint ends with the same weights as an uninterrupted run', async () => {
     let afterFirst: Checkpoint | undefined;
     const straight = await trainTfjs(initNetwork(tiny, { seed: 5 }), data, config, { onEpoch: (record, ckpt) => void (record.epoch === 1 && (afterFirst = structuredClone(ckpt))) });

@@ -57,11 +57,20 @@ export function poolOp(size: number, factor: number, inHeight: number, inWidth: 
 }
 
 /**
- * The summed cross-entropy of p = softmax(z) against one-hot targets; its gradient with respect to z
- * is the top error E^L = roundHalfAway(roundHalfAway(α(p − y)·Θbp) / Θbp) (spike; SPEC §4's compartment
- * then its first spikes) or α(p − y) (float).
+ * The top error from log-probabilities: E^L = roundHalfAway(roundHalfAway(α(p − y)·Θbp) / Θbp)
+ * (spike; SPEC §4's compartment then its first spikes) or α(p − y) (float).
  */
+export function topError(mode: GradientMode, alpha: number, thetaBp: number): (logP: tf.Tensor, targets: tf.Tensor) => tf.Tensor {
+  return (logP, targets) =>
+    tf.tidy(() => {
+      const diff = tf.mul(tf.sub(tf.exp(logP), targets), alpha);
+      return mode === 'spike' ? roundHalfAway(tf.div(roundHalfAway(tf.mul(diff, thetaBp)), thetaBp)) : diff;
+    });
+}
+
+/** The summed cross-entropy of p = softmax(z) against one-hot targets; its gradient with respect to z is `topError`. */
 export function topLoss(mode: GradientMode, alpha: number, thetaBp: number): (z: tf.Tensor, targets: tf.Tensor) => tf.Tensor {
+  const error = topError(mode, alpha, thetaBp);
   const op = (zt: tf.Tensor, yt: tf.Tensor, save: tf.GradSaveFunc) => {
     const logP = tf.logSoftmax(zt);
     save([logP, yt]);
@@ -69,9 +78,7 @@ export function topLoss(mode: GradientMode, alpha: number, thetaBp: number): (z:
       value: tf.neg(tf.sum(tf.mul(logP, yt))),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [savedLogP, y] = saved;
-        const diff = tf.mul(tf.sub(tf.exp(savedLogP), y), alpha);
-        const error = mode === 'spike' ? roundHalfAway(tf.div(roundHalfAway(tf.mul(diff, thetaBp)), thetaBp)) : diff;
-        return [tf.mul(error, dy), tf.zerosLike(y)];
+        return [tf.mul(error(savedLogP, y), dy), tf.zerosLike(y)];
       },
     };
   };

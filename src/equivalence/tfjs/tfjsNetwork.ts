@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
-import { poolOp, spikeRounding, topLoss, type GradientMode } from './spikeOps.js';
+import { poolOp, spikeRounding, topError, topLoss, type GradientMode } from './spikeOps.js';
 
 type Step =
   | { kind: 'conv2d'; param: number; stride: number; padding: number; activation: Activation }
@@ -23,7 +23,15 @@ interface PlannedLayer {
 export interface TfjsNetworkOptions {
   gradient: GradientMode;
   alpha: number;
+  /**
+   * Spike gradient: back-propagate only the images whose top error is not all zero (the others add
+   * exactly nothing to any gradient). Default on; off runs the dense backward pass, for comparison.
+   */
+  skipSettled?: boolean;
 }
+
+/** Above this share of images with a non-zero error, one dense pass is cheaper than forward + sparse backward. */
+const DENSE_ABOVE = 0.6;
 
 /** Shapes of one weighted layer's parameters in tfjs layout. */
 export interface ParamShapes {
@@ -35,6 +43,8 @@ export interface BatchGradients {
   /** Summed cross-entropy over the batch. */
   loss: number;
   correct: number;
+  /** Images whose errors were back-propagated (the rest had an all-zero top error). */
+  backpropagated: number;
   /** Per parameter tensor (weights, bias of each weighted layer): Σ over the batch of E·Sᵀ (= −ΣΔW), Σ E (= −ΣΔb); tfjs layout. */
   grads: Float32Array[];
 }
@@ -45,6 +55,10 @@ export class TfjsNetwork {
   readonly params: ParamShapes[];
   private readonly plan: PlannedLayer[];
   private readonly loss: (z: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+  private readonly topError: (logP: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+  private readonly skipSettled: boolean;
+  /** Share of images back-propagated in the last batch: decides whether the next one first probes. */
+  private lastActiveShare = 0;
   readonly inputShape: readonly number[];
   readonly classes: number;
 
@@ -57,6 +71,8 @@ export class TfjsNetwork {
     const top = network.layers[network.layers.length - 1] as DenseLayer | Conv2dLayer;
     this.classes = top.outShape[0] * top.outShape[1] * top.outShape[2];
     this.loss = topLoss(options.gradient, options.alpha, top.thetaBp);
+    this.topError = topError(options.gradient, options.alpha, top.thetaBp);
+    this.skipSettled = options.gradient === 'spike' && (options.skipSettled ?? true);
     this.params = [];
     let neuron = 0;
     this.plan = network.layers.map((layer, index) => {
@@ -85,7 +101,9 @@ export class TfjsNetwork {
     const outputs: tf.Tensor[] = [];
     let h = x;
     for (const { step, round } of this.plan) {
-      // y = f(z): relu is fused into the convolution or product, which gates its gradient by [z > 0].
+      // y = f(z). Under a gradient tape tfjs un-fuses relu (matMul/conv, add, relu), whose rounding
+      // differs from the fused kernel's; relu layers are always un-fused here so that a pass without a
+      // tape (evaluation, the sparse backward's probe) computes the very values the taped pass does.
       let y: tf.Tensor;
       if (step.kind === 'flatten') {
         y = h.rank === 4 ? toChannelsFirstFlat(h) : h;
@@ -93,10 +111,13 @@ export class TfjsNetwork {
         y = step.pool(asImage(h));
       } else if (step.kind === 'dense') {
         const flat = h.rank === 4 ? toChannelsFirstFlat(h) : h;
-        y = tf.fused.matMul({ a: flat as tf.Tensor2D, b: params[2 * step.param] as tf.Tensor2D, bias: params[2 * step.param + 1], activation: step.activation });
+        const [weights, bias] = [params[2 * step.param] as tf.Tensor2D, params[2 * step.param + 1]];
+        y = step.activation === 'relu' ? tf.relu(tf.add(tf.matMul(flat as tf.Tensor2D, weights), bias)) : tf.fused.matMul({ a: flat as tf.Tensor2D, b: weights, bias });
       } else {
         const pad = step.padding === 0 ? 'valid' : step.padding;
-        y = tf.fused.conv2d({ x: asImage(h), filter: params[2 * step.param] as tf.Tensor4D, strides: step.stride, pad, bias: params[2 * step.param + 1], activation: step.activation });
+        const [filter, bias] = [params[2 * step.param] as tf.Tensor4D, params[2 * step.param + 1]];
+        const x4 = asImage(h);
+        y = step.activation === 'relu' ? tf.relu(tf.add(tf.conv2d(x4, filter, step.stride, pad), bias)) : tf.fused.conv2d({ x: x4, filter, strides: step.stride, pad, bias });
       }
       h = round === undefined ? y : round(y);
       outputs.push(h);
@@ -112,22 +133,76 @@ export class TfjsNetwork {
 
   /**
    * Summed loss, correct predictions and parameter gradients of one batch; the gradients are written
-   * into `out` when given (re-used buffers: this VM pays for every freshly touched page).
+   * into `out` when given (re-used buffers: this VM pays for every freshly touched page). With
+   * `skipSettled`, a forward pass first finds the images whose top error is all zero, and only the
+   * others go through the taped forward and backward passes: each image's values do not depend on
+   * the batch it is in, and the gradients are sums of exact integers, so they are the same.
    */
   gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[]): BatchGradients {
+    const count = x.shape[0];
+    if (!this.skipSettled || this.lastActiveShare > DENSE_ABOVE) {
+      const result = this.denseGradients(x, targets, labels, params, out);
+      this.lastActiveShare = result.backpropagated / count;
+      return result;
+    }
+    const logits = tf.tidy(() => this.forward(x, params));
+    const { loss, active } = this.lossAndActiveRows(logits, targets);
+    const correct = countCorrect(logits, labels);
+    logits.dispose();
+    this.lastActiveShare = active.length / count;
+    if (active.length === count) return { ...this.denseGradients(x, targets, labels, params, out), loss, correct };
+    if (active.length === 0) {
+      const grads = this.params.flatMap((shapes, k) => [shapes.weights, shapes.bias].map((shape, j) => zeroed(out?.[2 * k + j], shape)));
+      return { loss, correct, backpropagated: 0, grads };
+    }
+    const rows = tf.tensor1d(active, 'int32');
+    const [xs, ts] = [tf.gather(x, rows), tf.gather(targets, rows) as tf.Tensor2D];
+    try {
+      return { ...this.denseGradients(xs, ts, [], params, out), loss, correct };
+    } finally {
+      tf.dispose([rows, xs, ts]);
+    }
+  }
+
+  /** The taped pass over the whole batch given; `backpropagated` counts its images with a non-zero top error. */
+  private denseGradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[]): BatchGradients {
     let logits: tf.Tensor2D | undefined;
     const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => {
       const z = this.forward(x, p);
       logits = tf.keep(z);
       return this.loss(z, targets) as tf.Scalar;
     })([...params]);
+    const z = logits as tf.Tensor2D;
     const result: BatchGradients = {
       loss: value.dataSync()[0],
-      correct: countCorrect(logits as tf.Tensor2D, labels),
+      correct: countCorrect(z, labels),
+      backpropagated: this.skipSettled ? this.lossAndActiveRows(z, targets).active.length : x.shape[0],
       grads: grads.map((g, k) => readInto(g, out?.[k])),
     };
-    tf.dispose([value, ...grads, logits as tf.Tensor]);
+    tf.dispose([value, ...grads, z]);
     return result;
+  }
+
+  /** The summed loss (as the taped pass computes it) and the rows whose top error is not all zero. */
+  private lossAndActiveRows(logits: tf.Tensor2D, targets: tf.Tensor2D): { loss: number; active: number[] } {
+    const [lossTensor, errors] = tf.tidy(() => {
+      const logP = tf.logSoftmax(logits);
+      return [tf.neg(tf.sum(tf.mul(logP, targets))), this.topError(logP, targets)];
+    });
+    const values = errors.dataSync();
+    const loss = lossTensor.dataSync()[0];
+    tf.dispose([lossTensor, errors]);
+    const [count, classes] = logits.shape;
+    const active: number[] = [];
+    for (let n = 0; n < count; n++) {
+      for (let k = 0; k < classes; k++) {
+        if (values[n * classes + k] !== 0) {
+          active.push(n);
+          break;
+        }
+      }
+    }
+    return { loss, active };
   }
 
   /** Summed loss and correct predictions of one batch (forward only). */
@@ -138,6 +213,11 @@ export class TfjsNetwork {
     tf.dispose([logits, loss]);
     return result;
   }
+}
+
+/** Zeros of `shape`, in `out` when given. */
+function zeroed(out: Float32Array | undefined, shape: number[]): Float32Array {
+  return out ? out.fill(0) : new Float32Array(shape.reduce((a, b) => a * b, 1));
 }
 
 /** A tensor's values, copied into `out` when given (straight from the wasm heap when the backend allows). */

@@ -17,6 +17,8 @@ import type { TfjsWorkerApi } from './tfjsWorker.js';
 export interface StepGradients {
   loss: number;
   correct: number;
+  /** Images back-propagated (those with a non-zero top error). */
+  backpropagated: number;
   /** Per parameter tensor (weights, bias of each weighted layer), tfjs layout. */
   grads: ArrayLike<number>[];
 }
@@ -99,7 +101,7 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
           return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), transformSlice));
         }),
       );
-      let loss = 0, correct = 0;
+      let loss = 0, correct = 0, backpropagated = 0;
       sums.forEach((sum) => sum.fill(0));
       results.forEach((r, w) => {
         grads[w].forEach((g, k) => {
@@ -108,8 +110,9 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
         });
         loss += r.loss;
         correct += r.correct;
+        backpropagated += r.backpropagated;
       });
-      return { loss, correct, grads: sums };
+      return { loss, correct, backpropagated, grads: sums };
     },
     async evaluate(dataset, count) {
       const results = await Promise.all(parts(count).map(([h, from, to]) => h.call('an evaluation', (api) => api.evaluate(dataset, from, to))));

@@ -23,6 +23,8 @@ export interface TfjsTrainConfig extends ExactTrainConfig {
   backend: BackendRequest;
   /** Bits given to the largest weight of each layer on export. */
   weightBits: number;
+  /** Spike gradient: back-propagate every image, even those with an all-zero top error (for comparison; default false). */
+  denseBackward?: boolean;
   /** Augmentation: random translations of up to this many pixels (0 or absent: none). */
   shift?: number;
   /** Augmentation: random rotations of up to this many degrees. */
@@ -70,7 +72,7 @@ export async function trainTfjs(
   if (resume) sgd.state = structuredClone(resume.optimizer);
   const replicas = await openReplicaSet({
     network,
-    options: { gradient: config.gradient, alpha: config.alpha },
+    options: { gradient: config.gradient, alpha: config.alpha, skipSettled: !config.denseBackward },
     backend: config.backend,
     data: new Map([['train', data.train], ['validation', data.validation], ['test', data.test]]),
     maxBatch: config.batch,

@@ -28,10 +28,10 @@ export const tfjsWorkerApi = {
     replica = new TfjsReplica(networkFromSpec(setup.spec), setup.options, new Map(setup.data), setup.weights, setup.maxBatch, setup.grads);
     return backend.name;
   },
-  /** Loss and correct count; the gradients are in this worker's shared buffers. */
-  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): { loss: number; correct: number } {
-    const { loss, correct } = replica!.gradients(dataset, indices, transforms);
-    return { loss, correct };
+  /** Loss, correct and back-propagated counts; the gradients are in this worker's shared buffers. */
+  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): { loss: number; correct: number; backpropagated: number } {
+    const { loss, correct, backpropagated } = replica!.gradients(dataset, indices, transforms);
+    return { loss, correct, backpropagated };
   },
   evaluate(dataset: string, from: number, to: number) {
     return replica!.evaluate(dataset, from, to);
