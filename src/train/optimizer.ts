@@ -97,6 +97,49 @@ export class RealSgd {
     });
     this.state.step++;
   }
+
+  /**
+   * One step from gradients Σ E·Sᵀ = −ΣΔW given in parts (one per worker, each a weights and a bias
+   * array per layer, summed in part order in float64), writing the new real weights (master/unit) and
+   * biases to `out` in the same layout: one pass over memory instead of a sum, a step and a copy.
+   */
+  stepFromParts(parts: readonly (readonly Float32Array[])[], batchSize: number, out: readonly Float32Array[]): void {
+    const { momentum, weightDecay, alpha } = this.config;
+    const lr = this.learningRate();
+    const scale = 1 / (alpha * batchSize);
+    this.state.master.forEach((master, k) => {
+      const velocity = this.state.velocity[k];
+      const nw = this.weightCounts[k];
+      const unit = this.units[k];
+      const [w0, w1] = firstTwoSummed(parts.map((p) => p[2 * k]));
+      const [b0, b1] = firstTwoSummed(parts.map((p) => p[2 * k + 1]));
+      const [weightsOut, biasOut] = [out[2 * k], out[2 * k + 1]];
+      // The same float64 expressions as step() with sign 1.
+      for (let i = 0; i < nw; i++) {
+        const g = w1 === null ? w0[i] : w0[i] + w1[i];
+        const v = momentum * velocity[i] + ((g * scale) / unit + weightDecay * master[i]);
+        velocity[i] = v;
+        const m = master[i] - lr * v;
+        master[i] = m;
+        weightsOut[i] = m / unit;
+      }
+      for (let i = nw; i < master.length; i++) {
+        const grad = (b1 === null ? b0[i - nw] : b0[i - nw] + b1[i - nw]) * scale;
+        velocity[i] = momentum * velocity[i] + grad;
+        master[i] -= lr * velocity[i];
+        biasOut[i - nw] = master[i];
+      }
+    });
+    this.state.step++;
+  }
+}
+
+/** Two arrays whose sum is Σ parts in part order: the first two as they are (the common cases), or the first and the sum of the rest after it. */
+function firstTwoSummed(parts: Float32Array[]): [ArrayLike<number>, ArrayLike<number> | null] {
+  if (parts.length <= 2) return [parts[0], parts[1] ?? null];
+  const sum = Float64Array.from(parts[0]);
+  for (const p of parts.slice(1)) for (let i = 0; i < p.length; i++) sum[i] += p[i];
+  return [sum, null];
 }
 
 /** The integer optimizer: RealSgd on the network's layout, then roundHalfAway(master·Θ) into the network. */

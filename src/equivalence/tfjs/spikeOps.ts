@@ -60,7 +60,7 @@ export function poolOp(size: number, factor: number, inHeight: number, inWidth: 
  * The top error from log-probabilities: E^L = roundHalfAway(roundHalfAway(α(p − y)·Θbp) / Θbp)
  * (spike; SPEC §4's compartment then its first spikes) or α(p − y) (float).
  */
-export function topError(mode: GradientMode, alpha: number, thetaBp: number): (logP: tf.Tensor, targets: tf.Tensor) => tf.Tensor {
+function topError(mode: GradientMode, alpha: number, thetaBp: number): (logP: tf.Tensor, targets: tf.Tensor) => tf.Tensor {
   return (logP, targets) =>
     tf.tidy(() => {
       const diff = tf.mul(tf.sub(tf.exp(logP), targets), alpha);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
-import { poolOp, spikeRounding, topError, topLoss, type GradientMode } from './spikeOps.js';
+import { poolOp, spikeRounding, topLoss, type GradientMode } from './spikeOps.js';
 
 type Step =
   | { kind: 'conv2d'; param: number; stride: number; padding: number; activation: Activation }
@@ -55,7 +55,8 @@ export class TfjsNetwork {
   readonly params: ParamShapes[];
   private readonly plan: PlannedLayer[];
   private readonly loss: (z: tf.Tensor, y: tf.Tensor) => tf.Tensor;
-  private readonly topError: (logP: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+  /** A row whose every |p − y| is below this has an all-zero spike-gradient top error (−1: never skip). */
+  private readonly settledBelow: number;
   private readonly skipSettled: boolean;
   /** Share of images back-propagated in the last batch: decides whether the next one first probes. */
   private lastActiveShare = 0;
@@ -71,8 +72,8 @@ export class TfjsNetwork {
     const top = network.layers[network.layers.length - 1] as DenseLayer | Conv2dLayer;
     this.classes = top.outShape[0] * top.outShape[1] * top.outShape[2];
     this.loss = topLoss(options.gradient, options.alpha, top.thetaBp);
-    this.topError = topError(options.gradient, options.alpha, top.thetaBp);
     this.skipSettled = options.gradient === 'spike' && (options.skipSettled ?? true);
+    this.settledBelow = this.skipSettled ? (0.5 - 0.5 / top.thetaBp) / options.alpha - 1e-5 : -1;
     this.params = [];
     let neuron = 0;
     this.plan = network.layers.map((layer, index) => {
@@ -134,38 +135,39 @@ export class TfjsNetwork {
   /**
    * Summed loss, correct predictions and parameter gradients of one batch; the gradients are written
    * into `out` when given (re-used buffers: this VM pays for every freshly touched page). With
-   * `skipSettled`, a forward pass first finds the images whose top error is all zero, and only the
-   * others go through the taped forward and backward passes: each image's values do not depend on
-   * the batch it is in, and the gradients are sums of exact integers, so they are the same.
+   * `skipSettled`, a forward pass first finds the images whose top error is certainly all zero, and
+   * only the others go through the taped forward and backward passes: each image's values do not
+   * depend on the batch it is in, and the gradients are sums of exact integers, so they are the same.
    */
   gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[]): BatchGradients {
     const count = x.shape[0];
     if (!this.skipSettled || this.lastActiveShare > DENSE_ABOVE) {
-      const result = this.denseGradients(x, targets, labels, params, out);
-      this.lastActiveShare = result.backpropagated / count;
-      return result;
+      const { logits, grads } = this.tapedGradients(x, targets, params, out);
+      const { loss, correct, active } = this.scoreRows(logits, labels);
+      const backpropagated = this.skipSettled ? active.length : count;
+      this.lastActiveShare = backpropagated / count;
+      return { loss, correct, backpropagated, grads };
     }
     const logits = tf.tidy(() => this.forward(x, params));
-    const { loss, active } = this.lossAndActiveRows(logits, targets);
-    const correct = countCorrect(logits, labels);
+    const { loss, correct, active } = this.scoreRows(logits.dataSync() as Float32Array, labels);
     logits.dispose();
     this.lastActiveShare = active.length / count;
-    if (active.length === count) return { ...this.denseGradients(x, targets, labels, params, out), loss, correct };
+    const result = { loss, correct, backpropagated: active.length };
+    if (active.length === count) return { ...result, grads: this.tapedGradients(x, targets, params, out).grads };
     if (active.length === 0) {
-      const grads = this.params.flatMap((shapes, k) => [shapes.weights, shapes.bias].map((shape, j) => zeroed(out?.[2 * k + j], shape)));
-      return { loss, correct, backpropagated: 0, grads };
+      return { ...result, grads: this.params.flatMap((shapes, k) => [shapes.weights, shapes.bias].map((shape, j) => zeroed(out?.[2 * k + j], shape))) };
     }
     const rows = tf.tensor1d(active, 'int32');
     const [xs, ts] = [tf.gather(x, rows), tf.gather(targets, rows) as tf.Tensor2D];
     try {
-      return { ...this.denseGradients(xs, ts, [], params, out), loss, correct };
+      return { ...result, grads: this.tapedGradients(xs, ts, params, out).grads };
     } finally {
       tf.dispose([rows, xs, ts]);
     }
   }
 
-  /** The taped pass over the whole batch given; `backpropagated` counts its images with a non-zero top error. */
-  private denseGradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[]): BatchGradients {
+  /** The taped forward and backward passes over the whole batch given: its logits and gradients. */
+  private tapedGradients(x: tf.Tensor, targets: tf.Tensor2D, params: readonly tf.Tensor[], out?: Float32Array[]): { logits: Float32Array; grads: Float32Array[] } {
     let logits: tf.Tensor2D | undefined;
     const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => {
       const z = this.forward(x, p);
@@ -173,36 +175,39 @@ export class TfjsNetwork {
       return this.loss(z, targets) as tf.Scalar;
     })([...params]);
     const z = logits as tf.Tensor2D;
-    const result: BatchGradients = {
-      loss: value.dataSync()[0],
-      correct: countCorrect(z, labels),
-      backpropagated: this.skipSettled ? this.lossAndActiveRows(z, targets).active.length : x.shape[0],
-      grads: grads.map((g, k) => readInto(g, out?.[k])),
-    };
+    const result = { logits: z.dataSync() as Float32Array, grads: grads.map((g, k) => readInto(g, out?.[k])) };
     tf.dispose([value, ...grads, z]);
     return result;
   }
 
-  /** The summed loss (as the taped pass computes it) and the rows whose top error is not all zero. */
-  private lossAndActiveRows(logits: tf.Tensor2D, targets: tf.Tensor2D): { loss: number; active: number[] } {
-    const [lossTensor, errors] = tf.tidy(() => {
-      const logP = tf.logSoftmax(logits);
-      return [tf.neg(tf.sum(tf.mul(logP, targets))), this.topError(logP, targets)];
-    });
-    const values = errors.dataSync();
-    const loss = lossTensor.dataSync()[0];
-    tf.dispose([lossTensor, errors]);
-    const [count, classes] = logits.shape;
+  /**
+   * From a batch's logits (float32, computed in float64 here): the summed cross-entropy, the correct
+   * predictions (argmax, lowest index on ties, as the integer path) and the rows that may have a
+   * non-zero spike-gradient top error. E^L = roundHalfAway(roundHalfAway(α(p − y)Θbp)/Θbp) is all zero
+   * when every |p − y| < (1/2 − 1/(2Θbp))/α; a margin of 1e-5 in p, far above float32's error in the
+   * softmax, keeps rows near that bound: a row back-propagated with a zero error adds nothing, a row
+   * skipped with a non-zero one would be wrong.
+   */
+  private scoreRows(logits: Float32Array, labels: ArrayLike<number>): { loss: number; correct: number; active: number[] } {
+    const { classes, settledBelow } = this;
+    const count = logits.length / classes;
+    let loss = 0, correct = 0;
     const active: number[] = [];
+    const p = new Float64Array(classes);
     for (let n = 0; n < count; n++) {
-      for (let k = 0; k < classes; k++) {
-        if (values[n * classes + k] !== 0) {
-          active.push(n);
-          break;
-        }
-      }
+      const row = n * classes;
+      let best = 0;
+      for (let k = 1; k < classes; k++) if (logits[row + k] > logits[row + best]) best = k;
+      if (best === labels[n]) correct++;
+      const max = logits[row + best];
+      let total = 0;
+      for (let k = 0; k < classes; k++) total += p[k] = Math.exp(logits[row + k] - max);
+      loss += Math.log(total) - (logits[row + labels[n]] - max);
+      let settled = true;
+      for (let k = 0; k < classes && settled; k++) settled = Math.abs(p[k] / total - (k === labels[n] ? 1 : 0)) < settledBelow;
+      if (!settled) active.push(n);
     }
-    return { loss, active };
+    return { loss, correct, active };
   }
 
   /** Summed loss and correct predictions of one batch (forward only). */

@@ -19,8 +19,8 @@ export interface StepGradients {
   correct: number;
   /** Images back-propagated (those with a non-zero top error). */
   backpropagated: number;
-  /** Per parameter tensor (weights, bias of each weighted layer), tfjs layout. */
-  grads: ArrayLike<number>[];
+  /** Per replica in worker order, per parameter tensor (weights, bias of each weighted layer, tfjs layout): its part of the batch's gradient. */
+  parts: Float32Array[][];
 }
 
 export interface ReplicaSet {
@@ -59,7 +59,10 @@ async function openLocalReplica(config: ReplicaSetConfig): Promise<ReplicaSet> {
   return {
     backend: name,
     weights,
-    gradients: async (dataset, indices, transforms) => replica.gradients(dataset, indices, transforms),
+    gradients: async (dataset, indices, transforms) => {
+      const { loss, correct, backpropagated } = replica.gradients(dataset, indices, transforms);
+      return { loss, correct, backpropagated, parts: [[...replica.grads]] };
+    },
     evaluate: async (dataset, count) => replica.evaluate(dataset, 0, count),
     close: async () => {},
   };
@@ -79,7 +82,6 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
   const pool = new WorkerPool<TfjsWorkerApi>(new URL(`./tfjsWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here), config.workers);
   const weights = weightBuffers(config.network, true);
   const grads = pool.handles.map(() => weightBuffers(config.network, true));
-  const sums = weights.map((w) => new Float64Array(w.length));
   const data: [string, Dataset][] = [...config.data].map(([name, d]) => [name, shareDataset(d)]);
   const setup = { spec: networkSpec(config.network), options: config.options, backend: config.backend, data, weights, maxBatch: config.maxBatch };
   let backends: string[];
@@ -101,18 +103,12 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
           return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), transformSlice));
         }),
       );
-      let loss = 0, correct = 0, backpropagated = 0;
-      sums.forEach((sum) => sum.fill(0));
-      results.forEach((r, w) => {
-        grads[w].forEach((g, k) => {
-          const sum = sums[k];
-          for (let i = 0; i < g.length; i++) sum[i] += g[i];
-        });
-        loss += r.loss;
-        correct += r.correct;
-        backpropagated += r.backpropagated;
-      });
-      return { loss, correct, backpropagated, grads: sums };
+      return {
+        loss: results.reduce((a, r) => a + r.loss, 0),
+        correct: results.reduce((a, r) => a + r.correct, 0),
+        backpropagated: results.reduce((a, r) => a + r.backpropagated, 0),
+        parts: grads,
+      };
     },
     async evaluate(dataset, count) {
       const results = await Promise.all(parts(count).map(([h, from, to]) => h.call('an evaluation', (api) => api.evaluate(dataset, from, to))));

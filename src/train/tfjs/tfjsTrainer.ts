@@ -125,8 +125,7 @@ async function trainWith(
     async step(indices, epoch, step) {
       const transforms = augments(augmentation) ? batchTransforms(config.seed, epoch, step, indices.length, augmentation) : undefined;
       const outcome = await replicas.gradients('train', indices, transforms);
-      sgd.step(outcome.grads.map((g, k, all) => (k % 2 === 0 ? { dW: g, db: all[k + 1] } : null)).filter((l) => l !== null), indices.length, 1);
-      loadMasters();
+      sgd.stepFromParts(outcome.parts, indices.length, replicas.weights);
       return outcome;
     },
     async validate() {
