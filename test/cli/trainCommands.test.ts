@@ -70,10 +70,12 @@ describe('train (tfjs engine, 2 workers) → eval → verify', () => {
   const exported = join(dir, 'tfjs.safetensors');
 
   it('trains in TensorFlow.js, exports the integer network and compares the two accuracies', () => {
-    const r = runCli(['train', '--engine', 'tfjs', '--workers', '2', '--topology', topology, '--limit', '1200', '--epochs', '2', '--lr', '0.02', '--val-samples', '200', '--test-samples', '300', '--out', exported]);
+    const r = runCli(['train', '--engine', 'tfjs', '--workers', '2', '--topology', topology, '--limit', '1200', '--epochs', '2', '--lr', '0.02', '--shift', '1', '--rotate', '5', '--scale', '0.05', '--val-samples', '200', '--test-samples', '300', '--out', exported]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/tfjs engine \(backend auto\), spike gradient/);
+    expect(r.stdout).toMatch(/random shifts ≤ 1 px, rotations ≤ 5°, zoom ±0\.05/);
+    expect(r.stdout).toMatch(/img\/s \(backward on \d+ %\)/);
     expect(r.stdout).toMatch(/epoch 2\/2: loss .* validation [\d.]+ % \(integer network\)/);
     expect(r.stdout).toMatch(/backend: (wasm|node|node-gpu) × 2 workers/);
     const [, tfjsAccuracy, integerAccuracy] = /tfjs test accuracy \(real weights\) ([\d.]+) %, exported integer network ([\d.]+) %/.exec(r.stdout)!;
@@ -139,6 +141,9 @@ describe('bad input and unavailable engines', () => {
     [['train', '--topology', 'nope.json'], /--topology: "nope\.json" is neither mnist, cifar10 nor a readable JSON file/],
     [['train', '--resume', topology], /tiny\.json: header length .* runs past the end|not a/],
     [['eval', 'missing.safetensors'], /missing\.safetensors: cannot read the model file/],
+    [['train', '--rotate', '200'], /--rotate: expected degrees from 0 to 180, found 200/],
+    [['train', '--scale', '1.5'], /--scale: expected a fraction in \[0, 1\), found 1\.5/],
+    [['train', '--engine', 'exact', '--rotate', '5'], /augmentation belongs to the tfjs engine; the exact engine trains on the images as they are/],
   ])('spikegrad %s', (args, pattern) => {
     const r = runCli(args as string[]);
     expect(r.status).toBe(2);
