@@ -172,32 +172,62 @@ describe('float gradient (the ablation)', () => {
 });
 
 describe('real (unquantised) weights', () => {
-  it.each(BACKENDS)('%s: the forward pass without a tape computes what the taped pass does, so skipping settled images is exact', async (backend) => {
+  it.each(BACKENDS)('%s: back-propagating only the images with a non-zero top error gives the gradients of all of them', async (backend) => {
     await useBackend(backend);
-    // relu on the top layer too: its output is not rounded, so any difference in the sums shows.
+    // relu on the top layer too, so its gate is exercised by the selected images.
     const network = buildNetwork({
       inputShape: [1, 28, 28],
       layers: chainThetaBp([
-        { kind: 'conv2d', channels: 15, kernel: 5, stride: 1, padding: 0, activation: relu, theta: 1024, thetaBp: 1 },
+        { kind: 'conv2d', channels: 6, kernel: 5, stride: 1, padding: 0, activation: relu, theta: 1024, thetaBp: 1 },
+        { kind: 'avgpool', size: 2, weight: 1, activation: 'linear', theta: 4, thetaBp: 1 },
         { kind: 'conv2d', channels: 4, kernel: 5, stride: 1, padding: 0, activation: relu, theta: 1024, thetaBp: 1 },
         { kind: 'flatten' },
-        { kind: 'dense', units: 10, activation: relu, theta: 1024, thetaBp: 1 },
+        { kind: 'dense', units: 20, activation: relu, theta: 1024, thetaBp: 1 },
+        { kind: 'dense', units: 10, activation: 'linear', theta: 1024, thetaBp: 1 },
       ]),
     });
-    const model = new TfjsNetwork(network, { gradient: 'spike', alpha: 50 });
     const rng = new Rng(12);
-    const params = model.params.flatMap((p) => [p.weights, p.bias].map((shape) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal() * 0.05), shape)));
-    const x = tf.tensor4d(Float32Array.from({ length: 8 * 784 }, () => rng.int(0, 255)), [8, 28, 28, 1]);
-    const plain = tf.tidy(() => model.forward(x, params));
-    let taped: Float32Array | undefined;
-    tf.dispose(tf.grads((...p: tf.Tensor[]) => {
-      const z = model.forward(x, p);
-      taped = z.dataSync() as Float32Array;
-      return tf.sum(z) as tf.Scalar;
-    })(params));
-    expect(taped!.some((v) => !Number.isInteger(v * 1024))).toBe(true);
-    expect(Array.from(plain.dataSync())).toEqual(Array.from(taped!));
-    tf.dispose([plain, x, ...params]);
+    const scales = [0.05, 0.05, 0.1, 0.1, 0.1, 0.1, 3, 0.1];
+    const count = 12;
+    const x = tf.tensor4d(Float32Array.from({ length: count * 784 }, () => rng.int(0, 255)), [count, 28, 28, 1]);
+    const skipping = new TfjsNetwork(network, { gradient: 'spike', alpha: 2 });
+    const dense = new TfjsNetwork(network, { gradient: 'spike', alpha: 2, skipSettled: false });
+    const params = skipping.params.flatMap((p) => [p.weights, p.bias]).map((shape, k) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal() * scales[k]), shape));
+    // Even images are labelled with their (saturated) prediction and settle; odd ones with another class.
+    const predicted = Array.from(tf.tidy(() => tf.argMax(skipping.forward(x, params), 1)).dataSync());
+    const labels = predicted.map((c, n) => (n % 2 === 0 ? c : (c + 1) % 10));
+    const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat() as tf.Tensor2D;
+    const sparse = skipping.gradients(x, targets, labels, params);
+    const all = dense.gradients(x, targets, labels, params);
+    expect(all.backpropagated).toBe(count);
+    expect(sparse.backpropagated).toBeLessThan(count);
+    expect(sparse.backpropagated).toBeGreaterThanOrEqual(count / 2);
+    expect(all.grads[0].some((v) => v !== 0)).toBe(true);
+    sparse.grads.forEach((g, k) => expect(Array.from(g)).toEqual(Array.from(all.grads[k])));
+    expect(sparse.loss).toBe(all.loss);
+    tf.dispose([x, targets, ...params]);
+  });
+});
+
+describe('which images the sparse backward skips', () => {
+  it.each(BACKENDS)('%s: exactly those whose top error is zero, up to a margin kept on the safe side', async (backend) => {
+    await useBackend(backend);
+    // z = [0, t]: p(class 1) = σ(t); label 1, so |p − y| = q = 1 − σ(t), swept across the bound (½ − 1/2048)/α.
+    const alpha = 10;
+    const network = buildNetwork({ inputShape: [1], layers: [{ kind: 'dense', units: 2, activation: 'linear', theta: 1024, thetaBp: 1024 }] });
+    const qs = Array.from({ length: 41 }, (_, i) => 0.03 + i * 0.001);
+    const x = tf.tensor2d(qs.map((q) => Math.log(1 / q - 1)), [qs.length, 1]);
+    const labels = qs.map(() => 1);
+    const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), 2).toFloat() as tf.Tensor2D;
+    const params = [tf.tensor2d([[0, 1]]), tf.tensor1d([0, 0])];
+    const sparse = new TfjsNetwork(network, { gradient: 'spike', alpha }).gradients(x, targets, labels, params);
+    const dense = new TfjsNetwork(network, { gradient: 'spike', alpha, skipSettled: false }).gradients(x, targets, labels, params);
+    sparse.grads.forEach((g, k) => expect(Array.from(g)).toEqual(Array.from(dense.grads[k])));
+    // E = roundHalfAway(roundHalfAway(α·q·1024)/1024) is non-zero from q = 0.05 on (α·q·1024 ≥ 511.5 rounds to 512).
+    const nonZero = qs.filter((q) => Math.round(alpha * q * 1024) >= 512).length;
+    expect(sparse.backpropagated).toBeGreaterThanOrEqual(nonZero);
+    expect(sparse.backpropagated).toBeLessThanOrEqual(nonZero + 1);
+    tf.dispose([x, targets, ...params]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The wasm training kernels registered by spikegrad (Conv2DBackpropFilter, which wasm lacks, and the
- * faster Conv2DBackpropInput and transposed matMul) against the cpu backend's, on integer-valued
+ * faster Conv2DBackpropInput, transposed matMul and row gather) against the cpu backend's, on integer-valued
  * tensors so the comparison is exact.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -64,5 +64,21 @@ describe('wasm training kernels equal the cpu backend', () => {
     const b = integers(tb ? [n, k] : [k, n], 4);
     const { cpu, wasm } = await onBoth(() => tf.matMul(tf.tensor2d(a.values, a.shape as [number, number]), tf.tensor2d(b.values, b.shape as [number, number]), ta, tb));
     expect(wasm).toEqual(cpu);
+  });
+
+  it.each([
+    ['rows of an image batch, repeated and out of order', [4, 3, 2, 2], [2, 0, 2], 0],
+    ['rows of a matrix', [5, 3], [4, 1], 0],
+    ['along another axis (the wasm kernel itself)', [3, 4], [3, 0], 1],
+  ])('gather: %s', async (_, shape, rows, axis) => {
+    const x = integers(shape as number[], 5);
+    const { cpu, wasm } = await onBoth(() => tf.gather(tf.tensor(x.values, shape as number[]), tf.tensor1d(rows as number[], 'int32'), axis as number));
+    expect(wasm).toEqual(cpu);
+    expect(cpu.length).toBe(((shape as number[]).reduce((a, b) => a * b) / (shape as number[])[axis as number]) * (rows as number[]).length);
+  });
+
+  it('gather refuses a row outside the batch', async () => {
+    await useBackend('wasm');
+    expect(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([3], 'int32'))).toThrow(/index value 3 is not in \[0, 2\]/);
   });
 });

@@ -1,23 +1,34 @@
 /**
  * A TensorFlow.js mirror of an integer network (SPEC §6): real-unit parameters w/Θ and b/Θ in tfjs
  * layouts (conv filters [ky][kx][in][out], dense [in][out], activations NHWC), rounded spike-count
- * activations, and the spike gradient through custom gradients. For an integer network with
- * power-of-two thresholds and every value below 2^24, its forward pass is the integer ANN's exactly.
+ * activations, and the spike gradient computed layer by layer from the recorded forward pass. For an
+ * integer network with power-of-two thresholds and every value below 2^24, its forward pass is the
+ * integer ANN's exactly, and so are its gradients −ΣΔW, −ΣΔb.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
-import { poolOp, spikeRounding, topLoss, type GradientMode } from './spikeOps.js';
+import { roundedError, spikeCounts, sumPool, sumPoolGradient, topError, type GradientMode } from './spikeOps.js';
 
 type Step =
   | { kind: 'conv2d'; param: number; stride: number; padding: number; activation: Activation }
   | { kind: 'dense'; param: number; activation: Activation }
-  | { kind: 'avgpool'; pool: (x: tf.Tensor) => tf.Tensor }
+  | { kind: 'avgpool'; size: number; factor: number; inHeight: number; inWidth: number }
   | { kind: 'flatten' };
 
 interface PlannedLayer {
   step: Step;
   /** Rounding to spike counts, for neuron layers below the top; undefined for flatten and the top layer. */
-  round?: (y: tf.Tensor) => tf.Tensor;
+  round?: { nonNegative: boolean; errorScale: number };
+}
+
+/** What the backward pass needs of a layer's forward pass. */
+interface LayerRecord {
+  /** The shape of the layer's input as the layer below gave it. */
+  inShape: number[];
+  /** Weighted and pooling layers: the input as the op took it (an image for conv and pool, features for dense). */
+  input?: tf.Tensor;
+  /** relu layers: f(z) before rounding, whose sign is f'(z) = [z > 0]. */
+  activated?: tf.Tensor;
 }
 
 export interface TfjsNetworkOptions {
@@ -25,13 +36,10 @@ export interface TfjsNetworkOptions {
   alpha: number;
   /**
    * Spike gradient: back-propagate only the images whose top error is not all zero (the others add
-   * exactly nothing to any gradient). Default on; off runs the dense backward pass, for comparison.
+   * exactly nothing to any gradient). Default on; off back-propagates every image, for comparison.
    */
   skipSettled?: boolean;
 }
-
-/** Above this share of images with a non-zero error, one dense pass is cheaper than forward + sparse backward. */
-const DENSE_ABOVE = 0.6;
 
 /** Shapes of one weighted layer's parameters in tfjs layout. */
 export interface ParamShapes {
@@ -43,7 +51,7 @@ export interface BatchGradients {
   /** Summed cross-entropy over the batch. */
   loss: number;
   correct: number;
-  /** Images whose errors were back-propagated (the rest had an all-zero top error). */
+  /** Images whose errors were back-propagated (with `skipSettled`, the rest had an all-zero top error). */
   backpropagated: number;
   /** Per parameter tensor (weights, bias of each weighted layer): Σ over the batch of E·Sᵀ (= −ΣΔW), Σ E (= −ΣΔb); tfjs layout. */
   grads: Float32Array[];
@@ -54,12 +62,13 @@ const neuronThetas = (layers: Layer[]): number[] => layers.filter((l) => l.kind 
 export class TfjsNetwork {
   readonly params: ParamShapes[];
   private readonly plan: PlannedLayer[];
-  private readonly loss: (z: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+  private readonly mode: GradientMode;
+  private readonly topError: (logP: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+  private readonly skipSettled: boolean;
   /** A row whose every |p − y| is below this has an all-zero spike-gradient top error (−1: never skip). */
   private readonly settledBelow: number;
-  private readonly skipSettled: boolean;
-  /** Share of images back-propagated in the last batch: decides whether the next one first probes. */
-  private lastActiveShare = 0;
+  /** The lowest weighted layer: the backward pass stops there. */
+  private readonly lowestWeighted: number;
   readonly inputShape: readonly number[];
   readonly classes: number;
 
@@ -68,12 +77,14 @@ export class TfjsNetwork {
     options: TfjsNetworkOptions,
   ) {
     this.inputShape = network.inputShape;
+    this.mode = options.gradient;
     const thetas = neuronThetas(network.layers);
     const top = network.layers[network.layers.length - 1] as DenseLayer | Conv2dLayer;
     this.classes = top.outShape[0] * top.outShape[1] * top.outShape[2];
-    this.loss = topLoss(options.gradient, options.alpha, top.thetaBp);
+    this.topError = topError(options.gradient, options.alpha, top.thetaBp);
     this.skipSettled = options.gradient === 'spike' && (options.skipSettled ?? true);
     this.settledBelow = this.skipSettled ? (0.5 - 0.5 / top.thetaBp) / options.alpha - 1e-5 : -1;
+    this.lowestWeighted = network.layers.findIndex((l) => l.kind === 'dense' || l.kind === 'conv2d');
     this.params = [];
     let neuron = 0;
     this.plan = network.layers.map((layer, index) => {
@@ -82,10 +93,10 @@ export class TfjsNetwork {
       // Θ of the layer above / Θbp of this one: the rounding scale of the errors reaching this layer.
       const above = thetas[neuron + 1];
       neuron++;
-      const round = isTop ? undefined : spikeRounding(layer.activation === 'relu', options.gradient, above / layer.thetaBp);
+      const round = isTop ? undefined : { nonNegative: layer.activation === 'relu', errorScale: above / layer.thetaBp };
       if (layer.kind === 'avgpool') {
         const factor = (layer.weight * layer.size * layer.size) / layer.theta;
-        return { step: { kind: 'avgpool', pool: poolOp(layer.size, factor, layer.inShape[1], layer.inShape[2]) }, round };
+        return { step: { kind: 'avgpool', size: layer.size, factor, inHeight: layer.inShape[1], inWidth: layer.inShape[2] }, round };
       }
       const param = this.params.length;
       if (layer.kind === 'dense') {
@@ -99,31 +110,7 @@ export class TfjsNetwork {
 
   /** The outputs of every layer (S for neuron layers below the top, z = a/Θ for the top). */
   forwardLayers(x: tf.Tensor, params: readonly tf.Tensor[]): tf.Tensor[] {
-    const outputs: tf.Tensor[] = [];
-    let h = x;
-    for (const { step, round } of this.plan) {
-      // y = f(z). Under a gradient tape tfjs un-fuses relu (matMul/conv, add, relu), whose rounding
-      // differs from the fused kernel's; relu layers are always un-fused here so that a pass without a
-      // tape (evaluation, the sparse backward's probe) computes the very values the taped pass does.
-      let y: tf.Tensor;
-      if (step.kind === 'flatten') {
-        y = h.rank === 4 ? toChannelsFirstFlat(h) : h;
-      } else if (step.kind === 'avgpool') {
-        y = step.pool(asImage(h));
-      } else if (step.kind === 'dense') {
-        const flat = h.rank === 4 ? toChannelsFirstFlat(h) : h;
-        const [weights, bias] = [params[2 * step.param] as tf.Tensor2D, params[2 * step.param + 1]];
-        y = step.activation === 'relu' ? tf.relu(tf.add(tf.matMul(flat as tf.Tensor2D, weights), bias)) : tf.fused.matMul({ a: flat as tf.Tensor2D, b: weights, bias });
-      } else {
-        const pad = step.padding === 0 ? 'valid' : step.padding;
-        const [filter, bias] = [params[2 * step.param] as tf.Tensor4D, params[2 * step.param + 1]];
-        const x4 = asImage(h);
-        y = step.activation === 'relu' ? tf.relu(tf.add(tf.conv2d(x4, filter, step.stride, pad), bias)) : tf.fused.conv2d({ x: x4, filter, strides: step.stride, pad, bias });
-      }
-      h = round === undefined ? y : round(y);
-      outputs.push(h);
-    }
-    return outputs;
+    return this.run(x, params);
   }
 
   /** Logits z^L = a^L/Θ_L. */
@@ -132,52 +119,113 @@ export class TfjsNetwork {
     return tf.reshape(outputs[outputs.length - 1], [x.shape[0], this.classes]);
   }
 
-  /**
-   * Summed loss, correct predictions and parameter gradients of one batch; the gradients are written
-   * into `out` when given (re-used buffers: this VM pays for every freshly touched page). With
-   * `skipSettled`, a forward pass first finds the images whose top error is certainly all zero, and
-   * only the others go through the taped forward and backward passes: each image's values do not
-   * depend on the batch it is in, and the gradients are sums of exact integers, so they are the same.
-   */
-  gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[]): BatchGradients {
-    const count = x.shape[0];
-    if (!this.skipSettled || this.lastActiveShare > DENSE_ABOVE) {
-      const { logits, grads } = this.tapedGradients(x, targets, params, out);
-      const { loss, correct, active } = this.scoreRows(logits, labels);
-      const backpropagated = this.skipSettled ? active.length : count;
-      this.lastActiveShare = backpropagated / count;
-      return { loss, correct, backpropagated, grads };
+  /** The forward pass; with `records`, what the backward pass needs is pushed there, one per layer. */
+  private run(x: tf.Tensor, params: readonly tf.Tensor[], records?: LayerRecord[]): tf.Tensor[] {
+    const outputs: tf.Tensor[] = [];
+    let h = x;
+    for (const { step, round } of this.plan) {
+      const record: LayerRecord = { inShape: h.shape };
+      let y: tf.Tensor;
+      if (step.kind === 'flatten') {
+        y = h.rank === 4 ? toChannelsFirstFlat(h) : h;
+      } else if (step.kind === 'avgpool') {
+        record.input = asImage(h);
+        y = sumPool(record.input as tf.Tensor4D, step.size, step.factor);
+      } else {
+        const [weights, bias] = [params[2 * step.param], params[2 * step.param + 1]];
+        const { activation } = step;
+        if (step.kind === 'dense') {
+          record.input = h.rank === 4 ? toChannelsFirstFlat(h) : h;
+          y = tf.fused.matMul({ a: record.input as tf.Tensor2D, b: weights as tf.Tensor2D, bias, activation });
+        } else {
+          record.input = asImage(h);
+          const pad = step.padding === 0 ? 'valid' : step.padding;
+          y = tf.fused.conv2d({ x: record.input as tf.Tensor4D, filter: weights as tf.Tensor4D, strides: step.stride, pad, bias, activation });
+        }
+        if (activation === 'relu') record.activated = y;
+      }
+      h = round === undefined ? y : spikeCounts(y, round.nonNegative);
+      records?.push(record);
+      outputs.push(h);
     }
-    const logits = tf.tidy(() => this.forward(x, params));
-    const { loss, correct, active } = this.scoreRows(logits.dataSync() as Float32Array, labels);
-    logits.dispose();
-    this.lastActiveShare = active.length / count;
-    const result = { loss, correct, backpropagated: active.length };
-    if (active.length === count) return { ...result, grads: this.tapedGradients(x, targets, params, out).grads };
-    if (active.length === 0) {
-      return { ...result, grads: this.params.flatMap((shapes, k) => [shapes.weights, shapes.bias].map((shape, j) => zeroed(out?.[2 * k + j], shape))) };
-    }
-    const rows = tf.tensor1d(active, 'int32');
-    const [xs, ts] = [tf.gather(x, rows), tf.gather(targets, rows) as tf.Tensor2D];
-    try {
-      return { ...result, grads: this.tapedGradients(xs, ts, params, out).grads };
-    } finally {
-      tf.dispose([rows, xs, ts]);
-    }
+    return outputs;
   }
 
-  /** The taped forward and backward passes over the whole batch given: its logits and gradients. */
-  private tapedGradients(x: tf.Tensor, targets: tf.Tensor2D, params: readonly tf.Tensor[], out?: Float32Array[]): { logits: Float32Array; grads: Float32Array[] } {
-    let logits: tf.Tensor2D | undefined;
-    const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => {
-      const z = this.forward(x, p);
-      logits = tf.keep(z);
-      return this.loss(z, targets) as tf.Scalar;
-    })([...params]);
-    const z = logits as tf.Tensor2D;
-    const result = { logits: z.dataSync() as Float32Array, grads: grads.map((g, k) => readInto(g, out?.[k])) };
-    tf.dispose([value, ...grads, z]);
-    return result;
+  /**
+   * Summed loss, correct predictions and parameter gradients of one batch; the gradients are written
+   * into `out` when given (re-used buffers: this VM pays for every freshly touched page). One forward
+   * pass over the batch; with `skipSettled`, only the images whose top error may be non-zero go
+   * through the backward pass (the others add exactly nothing).
+   */
+  gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[]): BatchGradients {
+    let result: BatchGradients | undefined;
+    tf.tidy(() => {
+      const records: LayerRecord[] = [];
+      const outputs = this.run(x, params, records);
+      const top = outputs[outputs.length - 1];
+      const logits = tf.reshape(top, [x.shape[0], this.classes]);
+      const { loss, correct, active } = this.scoreRows(logits.dataSync() as Float32Array, labels);
+      const count = x.shape[0];
+      const rows = this.skipSettled ? active : Array.from({ length: count }, (_, n) => n);
+      let grads: Float32Array[];
+      if (rows.length === 0) {
+        grads = this.params.flatMap((shapes, k) => [shapes.weights, shapes.bias].map((shape, j) => zeroed(out?.[2 * k + j], shape)));
+      } else {
+        const index = rows.length === count ? null : tf.tensor1d(rows, 'int32');
+        const pick = (t: tf.Tensor): tf.Tensor => (index === null ? t : tf.gather(t, index));
+        const error = this.topError(tf.logSoftmax(pick(logits)), pick(targets));
+        const topError = tf.reshape(error, [rows.length, ...top.shape.slice(1)]);
+        grads = this.backward(topError, records, pick, params).map((g, k) => readInto(g, out?.[k]));
+      }
+      result = { loss, correct, backpropagated: rows.length, grads };
+    });
+    return result!;
+  }
+
+  /**
+   * From the top error, layer by layer down to the lowest weighted layer: E = roundHalfAway(g·scale)
+   * at each rounded layer (SPEC §5), gated by f' = [z > 0] at relu layers; −ΣΔW = E·Sᵀ summed over the
+   * images and positions, −ΣΔb = ΣE. `pick` selects the back-propagated images of a recorded tensor.
+   */
+  private backward(topError: tf.Tensor, records: LayerRecord[], pick: (t: tf.Tensor) => tf.Tensor, params: readonly tf.Tensor[]): tf.Tensor[] {
+    const grads: tf.Tensor[] = [];
+    const images = topError.shape[0];
+    const withImages = (shape: number[]) => [images, ...shape.slice(1)];
+    let g = topError;
+    for (let l = this.plan.length - 1; l >= this.lowestWeighted; l--) {
+      const { step, round } = this.plan[l];
+      const record = records[l];
+      if (round) g = roundedError(g, this.mode, round.errorScale);
+      if (step.kind === 'flatten') {
+        if (record.inShape.length === 4) g = fromChannelsFirstFlat(g, withImages(record.inShape));
+        continue;
+      }
+      if (step.kind === 'avgpool') {
+        g = tf.reshape(sumPoolGradient(g as tf.Tensor4D, step.size, step.factor, step.inHeight, step.inWidth), withImages(record.inShape));
+        continue;
+      }
+      if (record.activated) g = tf.mul(g, tf.step(pick(record.activated)));
+      const input = pick(record.input!);
+      const weights = params[2 * step.param];
+      const needsInputError = l > this.lowestWeighted;
+      if (step.kind === 'dense') {
+        grads[2 * step.param] = tf.matMul(input as tf.Tensor2D, g as tf.Tensor2D, true, false);
+        grads[2 * step.param + 1] = tf.sum(g, 0);
+        if (needsInputError) {
+          const below = tf.matMul(g as tf.Tensor2D, weights as tf.Tensor2D, false, true);
+          g = record.inShape.length === 4 ? fromChannelsFirstFlat(below, withImages(record.inShape)) : below;
+        }
+      } else {
+        const attrs = { strides: step.stride, pad: step.padding === 0 ? 'valid' : step.padding, dataFormat: 'NHWC' };
+        grads[2 * step.param] = tf.engine().runKernel('Conv2DBackpropFilter', { x: input, dy: g }, { ...attrs, filterShape: weights.shape }) as tf.Tensor;
+        grads[2 * step.param + 1] = tf.sum(g, [0, 1, 2]);
+        if (needsInputError) {
+          const below = tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: weights }, { ...attrs, inputShape: input.shape }) as tf.Tensor;
+          g = tf.reshape(below, withImages(record.inShape));
+        }
+      }
+    }
+    return grads;
   }
 
   /**
@@ -213,10 +261,9 @@ export class TfjsNetwork {
   /** Summed loss and correct predictions of one batch (forward only). */
   evaluate(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[]): { loss: number; correct: number } {
     const logits = tf.tidy(() => this.forward(x, params));
-    const loss = tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), targets))));
-    const result = { loss: loss.dataSync()[0], correct: countCorrect(logits, labels) };
-    tf.dispose([logits, loss]);
-    return result;
+    const { loss, correct } = this.scoreRows(logits.dataSync() as Float32Array, labels);
+    logits.dispose();
+    return { loss, correct };
   }
 }
 
@@ -243,15 +290,7 @@ function toChannelsFirstFlat(h: tf.Tensor): tf.Tensor2D {
   return tf.reshape(tf.transpose(h, [0, 3, 1, 2]), [h.shape[0], -1]);
 }
 
-/** argmax with the lowest index on ties, as the integer path's argmax. */
-function countCorrect(logits: tf.Tensor2D, labels: ArrayLike<number>): number {
-  const values = logits.dataSync();
-  const classes = logits.shape[1];
-  let correct = 0;
-  for (let n = 0; n < logits.shape[0]; n++) {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (values[n * classes + k] > values[n * classes + best]) best = k;
-    if (best === labels[n]) correct++;
-  }
-  return correct;
+/** The inverse of toChannelsFirstFlat, to an NHWC `shape`. */
+function fromChannelsFirstFlat(g: tf.Tensor, [n, height, width, channels]: number[]): tf.Tensor4D {
+  return tf.transpose(tf.reshape(g, [n, channels, height, width]), [0, 2, 3, 1]);
 }

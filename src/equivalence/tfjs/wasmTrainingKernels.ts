@@ -1,7 +1,7 @@
 /**
  * Training kernels for the TensorFlow.js wasm backend. It lacks Conv2DBackpropFilter, and its matMul
  * with transposed operands and its Conv2DBackpropInput are several times slower than a transpose or a
- * plain convolution (../shared/ENVIRONMENT.md). Each is rewritten here with the backend's own fast
+ * plain convolution (../shared/ENVIRONMENT.md), and its gather is slow. Each is rewritten here with the backend's own fast
  * kernels. Register before the backend is initialised, so that the original setup functions still run.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +14,7 @@ type ExplicitPadding = [[number, number], [number, number], [number, number], [n
 interface Backend {
   disposeData(dataId: object): void;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  /** A view on the wasm heap: invalid after the next allocation (the heap may grow). */
+  /** A view on the wasm heap (Float32Array for float32, Int32Array for int32): invalid after the next allocation (the heap may grow). */
   typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
@@ -169,6 +169,28 @@ function batchMatMul(native: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * gather along the first axis (the rows of a batch the sparse backward keeps): whole rows copied on
+ * the heap; the wasm kernel computes every element's index and is slower than the backward it saves.
+ */
+function gatherRows(native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x, indices } = inputs as { x: TensorInfo; indices: TensorInfo };
+    const { axis, batchDims } = attrs as { axis: number; batchDims: number };
+    if (axis !== 0 || batchDims !== 0 || x.dtype !== 'float32' || indices.dtype !== 'int32' || indices.shape.length !== 1) return native(args);
+    const heap = backend as unknown as Backend;
+    const rowSize = x.shape.slice(1).reduce((p, d) => p * d, 1);
+    const out = heap.makeOutput([indices.shape[0], ...x.shape.slice(1)], 'float32');
+    const [source, rows, target] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(indices) as unknown as Int32Array, heap.typedArrayFromHeap(out)];
+    rows.forEach((row, i) => {
+      if (!(row >= 0 && row < x.shape[0])) throw new Error(`GatherV2: the index value ${row} is not in [0, ${x.shape[0] - 1}]`);
+      target.set(source.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+    });
+    return out;
+  };
+}
+
 function replace(kernelName: string, wrap: (native: KernelFunc) => KernelFunc): void {
   const original = tf.getKernel(kernelName, BACKEND);
   if (original === undefined) throw new Error(`wasm backend has no ${kernelName} kernel to replace`);
@@ -187,4 +209,5 @@ export function registerWasmTrainingKernels(): void {
   }
   replace('Conv2DBackpropInput', conv2dBackpropInput);
   replace('BatchMatMul', batchMatMul);
+  replace('GatherV2', gatherRows);
 }
