@@ -98,48 +98,82 @@ export class RealSgd {
     this.state.step++;
   }
 
-  /**
-   * One step from gradients Σ E·Sᵀ = −ΣΔW given in parts (one per worker, each a weights and a bias
-   * array per layer, summed in part order in float64), writing the new real weights (master/unit) and
-   * biases to `out` in the same layout: one pass over memory instead of a sum, a step and a copy.
-   */
-  stepFromParts(parts: readonly (readonly Float32Array[])[], batchSize: number, out: readonly Float32Array[]): void {
+  /** The coefficients of the next step for a batch of `batchSize` (the learning rate of the current step). */
+  coefficients(batchSize: number): StepCoefficients {
     const { momentum, weightDecay, alpha } = this.config;
-    const lr = this.learningRate();
-    const scale = 1 / (alpha * batchSize);
-    this.state.master.forEach((master, k) => {
-      const velocity = this.state.velocity[k];
-      const nw = this.weightCounts[k];
-      const unit = this.units[k];
-      const [w0, w1] = firstTwoSummed(parts.map((p) => p[2 * k]));
-      const [b0, b1] = firstTwoSummed(parts.map((p) => p[2 * k + 1]));
-      const [weightsOut, biasOut] = [out[2 * k], out[2 * k + 1]];
-      // The same float64 expressions as step() with sign 1.
-      for (let i = 0; i < nw; i++) {
-        const g = w1 === null ? w0[i] : w0[i] + w1[i];
-        const v = momentum * velocity[i] + ((g * scale) / unit + weightDecay * master[i]);
-        velocity[i] = v;
-        const m = master[i] - lr * v;
-        master[i] = m;
-        weightsOut[i] = m / unit;
-      }
-      for (let i = nw; i < master.length; i++) {
-        const grad = (b1 === null ? b0[i - nw] : b0[i - nw] + b1[i - nw]) * scale;
-        velocity[i] = momentum * velocity[i] + grad;
-        master[i] -= lr * velocity[i];
-        biasOut[i - nw] = master[i];
-      }
-    });
+    return { lr: this.learningRate(), scale: 1 / (alpha * batchSize), momentum, weightDecay };
+  }
+
+  /** The layout `updateSlice` needs, over this optimizer's state. */
+  get layout(): SgdLayout {
+    return { master: this.state.master, velocity: this.state.velocity, weightCounts: this.weightCounts, units: this.units };
+  }
+
+  /** After every slice of a step was updated (`updateSlice`), count the step. */
+  finishStep(): void {
     this.state.step++;
   }
 }
 
-/** Two arrays whose sum is Σ parts in part order: the first two as they are (the common cases), or the first and the sum of the rest after it. */
-function firstTwoSummed(parts: Float32Array[]): [ArrayLike<number>, ArrayLike<number> | null] {
-  if (parts.length <= 2) return [parts[0], parts[1] ?? null];
-  const sum = Float64Array.from(parts[0]);
-  for (const p of parts.slice(1)) for (let i = 0; i < p.length; i++) sum[i] += p[i];
-  return [sum, null];
+export interface StepCoefficients {
+  lr: number;
+  /** 1/(α·batch size). */
+  scale: number;
+  momentum: number;
+  weightDecay: number;
+}
+
+/** Master values and velocities per weighted layer (weights then biases), and how to read them. */
+export interface SgdLayout {
+  master: Float64Array[];
+  velocity: Float64Array[];
+  weightCounts: readonly number[];
+  units: readonly number[];
+}
+
+/**
+ * Slice `slice` of `slices` of one step (of every layer, so workers share it evenly) from gradients
+ * Σ E·Sᵀ = −ΣΔW given in parts (one per worker, each a weights and a bias array per layer, summed in
+ * part order in float64); writes the new real weights (master/unit) and biases to `out` in the same
+ * layout. Element by element, so the result does not depend on the slicing; the same float64
+ * expressions as `RealSgd.step` with sign 1.
+ */
+export function updateSlice(layout: SgdLayout, parts: readonly (readonly Float32Array[])[], c: StepCoefficients, out: readonly Float32Array[], slice: number, slices: number): void {
+  const { lr, scale, momentum, weightDecay } = c;
+  layout.master.forEach((master, k) => {
+    const velocity = layout.velocity[k];
+    const nw = layout.weightCounts[k];
+    const unit = layout.units[k];
+    const from = Math.floor((slice * master.length) / slices);
+    const to = Math.floor(((slice + 1) * master.length) / slices);
+    const weightParts = parts.map((p) => p[2 * k]);
+    const biasParts = parts.map((p) => p[2 * k + 1]);
+    const [weightsOut, biasOut] = [out[2 * k], out[2 * k + 1]];
+    // One and two parts (one thread, two workers) get loops of their own: the sum inlines.
+    const [w0, w1] = [weightParts[0], weightParts[1]];
+    const [b0, b1] = [biasParts[0], biasParts[1]];
+    const weightGrad = parts.length === 1 ? (i: number) => w0[i] : parts.length === 2 ? (i: number) => w0[i] + w1[i] : (i: number) => sumAt(weightParts, i);
+    const biasGrad = parts.length === 1 ? (i: number) => b0[i] : parts.length === 2 ? (i: number) => b0[i] + b1[i] : (i: number) => sumAt(biasParts, i);
+    for (let i = from; i < Math.min(to, nw); i++) {
+      const grad = (weightGrad(i) * scale) / unit + weightDecay * master[i];
+      velocity[i] = momentum * velocity[i] + grad;
+      master[i] -= lr * velocity[i];
+      weightsOut[i] = master[i] / unit;
+    }
+    for (let i = Math.max(from, nw); i < to; i++) {
+      const grad = biasGrad(i - nw) * scale;
+      velocity[i] = momentum * velocity[i] + grad;
+      master[i] -= lr * velocity[i];
+      biasOut[i - nw] = master[i];
+    }
+  });
+}
+
+/** Σ parts[p][i] in part order. */
+function sumAt(parts: readonly Float32Array[], i: number): number {
+  let sum = 0;
+  for (const p of parts) sum += p[i];
+  return sum;
 }
 
 /** The integer optimizer: RealSgd on the network's layout, then roundHalfAway(master·Θ) into the network. */

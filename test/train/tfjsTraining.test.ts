@@ -68,6 +68,10 @@ describe('tfjs engine', () => {
     const resumed = await trainTfjs(initNetwork(tiny, { seed: 99 }), data, config, {}, afterFirst);
     expect(resumed.history.map((h) => h.validationAccuracy)).toEqual(straight.history.map((h) => h.validationAccuracy));
     expect(Array.from(resumed.sgd.state.master[0])).toEqual(Array.from(straight.sgd.state.master[0]));
+    // Spike gradient: also with 2 workers, which update the optimizer's state in shared memory.
+    const resumedByTwo = await trainTfjs(initNetwork(tiny, { seed: 99 }), data, { ...config, workers: 2 }, {}, afterFirst);
+    resumedByTwo.sgd.state.master.forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(straight.sgd.state.master[k])));
+    resumedByTwo.sgd.state.velocity.forEach((v, k) => expect(Array.from(v)).toEqual(Array.from(straight.sgd.state.velocity[k])));
   });
 });
 

@@ -9,7 +9,7 @@ import { decodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } fro
 import { sliceDataset } from '../../src/train/data/dataset.js';
 import { loadDataset } from '../../src/train/data/sources.js';
 import { trainExact, TrainingError, type ExactTrainConfig } from '../../src/train/exactTrainer.js';
-import { IntegerSgd } from '../../src/train/optimizer.js';
+import { IntegerSgd, RealSgd, updateSlice } from '../../src/train/optimizer.js';
 import { trainOnlineSideBySide } from '../../src/train/onlineSnn.js';
 import { parseOrders } from '../../src/streams/orders/index.js';
 import { hasWeights, type Network } from '../../src/network/topology.js';
@@ -79,5 +79,27 @@ describe('on-line training through the SNN', () => {
   it('keeps weights identical to the integer ANN trainer after every step', async () => {
     const reports = await trainOnlineSideBySide(initNetwork(tiny, { seed: 4 }), train, 3, 4, 50, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', inputScale: 255 }, { orders: parseOrders('split,shuffle'), seed: 6 }, 6);
     expect(reports.map((r) => r.identical)).toEqual([true, true, true]);
+  });
+});
+
+describe('the shared optimizer step in slices', () => {
+  it('gives the same state and weights whether one thread or three take it, and equals step() on the summed gradients', () => {
+    const sizes = [[7, 3], [11, 2]];
+    const fresh = () => new RealSgd(sizes.map(([w, b], k) => Float64Array.from({ length: w + b }, (_, i) => Math.sin(i + k) / 10)), sizes.map(([w]) => w), [255, 1], {
+      lr: 0.01, momentum: 0.9, weightDecay: 1e-3, alpha: 20, schedule: 'cosine', totalSteps: 10,
+    });
+    const part = (seed: number) => sizes.flatMap(([w, b]) => [Float32Array.from({ length: w }, (_, i) => ((i * seed) % 7) - 3), Float32Array.from({ length: b }, (_, i) => i - seed)]);
+    const parts = [part(2), part(5), part(3)];
+    const whole = fresh(), sliced = fresh(), reference = fresh();
+    const [outWhole, outSliced] = [part(1), part(1)];
+    updateSlice(whole.layout, parts, whole.coefficients(8), outWhole, 0, 1);
+    for (let s = 0; s < 3; s++) updateSlice(sliced.layout, parts, sliced.coefficients(8), outSliced, s, 3);
+    const summed = sizes.map((_, k) => ({ dW: parts[0][2 * k].map((v, i) => v + parts[1][2 * k][i] + parts[2][2 * k][i]), db: parts[0][2 * k + 1].map((v, i) => v + parts[1][2 * k + 1][i] + parts[2][2 * k + 1][i]) }));
+    reference.step(summed, 8, 1);
+    expect(sliced.state.master.map((m) => Array.from(m))).toEqual(whole.state.master.map((m) => Array.from(m)));
+    expect(sliced.state.velocity.map((m) => Array.from(m))).toEqual(whole.state.velocity.map((m) => Array.from(m)));
+    expect(outSliced.map((o) => Array.from(o))).toEqual(outWhole.map((o) => Array.from(o)));
+    expect(whole.state.master.map((m) => Array.from(m))).toEqual(reference.state.master.map((m) => Array.from(m)));
+    expect(Array.from(outWhole[0])).toEqual(Array.from(whole.state.master[0].subarray(0, 7), (m) => Math.fround(m / 255)));
   });
 });

@@ -10,6 +10,7 @@ import type { TfjsNetworkOptions } from '../../equivalence/tfjs/tfjsNetwork.js';
 import { networkSpec } from '../../network/build.js';
 import type { Network } from '../../network/topology.js';
 import { imageSize, type Dataset } from '../data/dataset.js';
+import { updateSlice, type SgdLayout, type StepCoefficients } from '../optimizer.js';
 import { TRANSFORM_SIZE } from './augment.js';
 import { TfjsReplica } from './replica.js';
 import type { TfjsWorkerApi } from './tfjsWorker.js';
@@ -19,8 +20,6 @@ export interface StepGradients {
   correct: number;
   /** Images back-propagated (those with a non-zero top error). */
   backpropagated: number;
-  /** Per replica in worker order, per parameter tensor (weights, bias of each weighted layer, tfjs layout): its part of the batch's gradient. */
-  parts: Float32Array[][];
 }
 
 export interface ReplicaSet {
@@ -30,6 +29,11 @@ export interface ReplicaSet {
   readonly weights: Float32Array[];
   /** `transforms`: one augmentation transform per image (augment.ts), or none. */
   gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): Promise<StepGradients>;
+  /**
+   * The optimizer step from the last gradients: updates the optimizer's state (`optimizer` of the
+   * configuration) and the weights; each worker takes a slice of every layer.
+   */
+  update(coefficients: StepCoefficients): Promise<void>;
   /** Summed loss and correct predictions over the first `count` images. */
   evaluate(dataset: string, count: number): Promise<{ loss: number; correct: number }>;
   close(): Promise<void>;
@@ -42,6 +46,18 @@ export interface ReplicaSetConfig {
   data: ReadonlyMap<string, Dataset>;
   maxBatch: number;
   workers: number;
+  /** The optimizer's state; in shared memory (`sharedLayout`) for workers. */
+  optimizer: SgdLayout;
+}
+
+/** A copy of an optimizer's state in shared memory, for workers to update in place. */
+export function sharedLayout(layout: SgdLayout): SgdLayout {
+  const share = (a: Float64Array) => {
+    const copy = new Float64Array(new SharedArrayBuffer(a.byteLength));
+    copy.set(a);
+    return copy;
+  };
+  return { ...layout, master: layout.master.map(share), velocity: layout.velocity.map(share) };
 }
 
 /** One buffer per parameter tensor: weights and bias of each weighted layer. */
@@ -61,8 +77,9 @@ async function openLocalReplica(config: ReplicaSetConfig): Promise<ReplicaSet> {
     weights,
     gradients: async (dataset, indices, transforms) => {
       const { loss, correct, backpropagated } = replica.gradients(dataset, indices, transforms);
-      return { loss, correct, backpropagated, parts: [[...replica.grads]] };
+      return { loss, correct, backpropagated };
     },
+    update: async (coefficients) => updateSlice(config.optimizer, [replica.grads], coefficients, weights, 0, 1),
     evaluate: async (dataset, count) => replica.evaluate(dataset, 0, count),
     close: async () => {},
   };
@@ -86,7 +103,7 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
   const setup = { spec: networkSpec(config.network), options: config.options, backend: config.backend, data, weights, maxBatch: config.maxBatch };
   let backends: string[];
   try {
-    backends = await Promise.all(pool.handles.map((h) => h.call('start-up', (api) => api.init({ ...setup, grads: grads[h.id] }))));
+    backends = await Promise.all(pool.handles.map((h) => h.call('start-up', (api) => api.init({ ...setup, grads, id: h.id, optimizer: config.optimizer }))));
   } catch (e) {
     await pool.close();
     throw e;
@@ -107,8 +124,10 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
         loss: results.reduce((a, r) => a + r.loss, 0),
         correct: results.reduce((a, r) => a + r.correct, 0),
         backpropagated: results.reduce((a, r) => a + r.backpropagated, 0),
-        parts: grads,
       };
+    },
+    async update(coefficients) {
+      await Promise.all(pool.handles.map((h) => h.call('an optimizer step', (api) => api.update(coefficients))));
     },
     async evaluate(dataset, count) {
       const results = await Promise.all(parts(count).map(([h, from, to]) => h.call('an evaluation', (api) => api.evaluate(dataset, from, to))));

@@ -16,7 +16,7 @@ import { firstLayerUnit, RealSgd } from '../optimizer.js';
 import { runTrainingLoop, type LoopResult, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
 import { augments, batchTransforms } from './augment.js';
 import { quantiseNetwork } from './quantise.js';
-import { openReplicaSet, type ReplicaSet } from './replicaSet.js';
+import { openReplicaSet, sharedLayout, type ReplicaSet } from './replicaSet.js';
 
 export interface TfjsTrainConfig extends ExactTrainConfig {
   gradient: GradientMode;
@@ -70,6 +70,8 @@ export async function trainTfjs(
     ...config.optimizer, alpha: config.alpha, totalSteps: config.epochs * batches, inputScale: config.inputScale,
   });
   if (resume) sgd.state = structuredClone(resume.optimizer);
+  // Workers update slices of the optimizer's state in place.
+  if ((config.workers ?? 1) > 1) sgd.state = { ...sgd.state, ...sharedLayout(sgd.layout) };
   const replicas = await openReplicaSet({
     network,
     options: { gradient: config.gradient, alpha: config.alpha, skipSettled: !config.denseBackward },
@@ -77,6 +79,7 @@ export async function trainTfjs(
     data: new Map([['train', data.train], ['validation', data.validation], ['test', data.test]]),
     maxBatch: config.batch,
     workers: config.workers ?? 1,
+    optimizer: sgd.layout,
   });
   try {
     return await trainWith(replicas, network, layers, sgd, data, config, hooks, resume, testSamples);
@@ -125,7 +128,8 @@ async function trainWith(
     async step(indices, epoch, step) {
       const transforms = augments(augmentation) ? batchTransforms(config.seed, epoch, step, indices.length, augmentation) : undefined;
       const outcome = await replicas.gradients('train', indices, transforms);
-      sgd.stepFromParts(outcome.parts, indices.length, replicas.weights);
+      await replicas.update(sgd.coefficients(indices.length));
+      sgd.finishStep();
       return outcome;
     },
     async validate() {

@@ -6,9 +6,11 @@ import { useBackend, type BackendRequest } from '../../equivalence/tfjs/backend.
 import type { TfjsNetworkOptions } from '../../equivalence/tfjs/tfjsNetwork.js';
 import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
 import type { Dataset } from '../data/dataset.js';
+import { updateSlice, type SgdLayout, type StepCoefficients } from '../optimizer.js';
 import { TfjsReplica } from './replica.js';
 
 let replica: TfjsReplica | null = null;
+let setupOf: ReplicaSetup | null = null;
 
 export interface ReplicaSetup {
   spec: NetworkSpec;
@@ -17,16 +19,26 @@ export interface ReplicaSetup {
   /** Data sets whose images and labels live in shared memory. */
   data: [string, Dataset][];
   weights: Float32Array[];
-  /** This worker's gradient buffers. */
-  grads: Float32Array[];
+  /** Every worker's gradient buffers, in worker order. */
+  grads: Float32Array[][];
+  /** This worker's place in that order. */
+  id: number;
+  /** The optimizer's state in shared memory: each worker updates its slice of every layer. */
+  optimizer: SgdLayout;
   maxBatch: number;
 }
 
 export const tfjsWorkerApi = {
   async init(setup: ReplicaSetup): Promise<string> {
     const backend = await useBackend(setup.backend);
-    replica = new TfjsReplica(networkFromSpec(setup.spec), setup.options, new Map(setup.data), setup.weights, setup.maxBatch, setup.grads);
+    replica = new TfjsReplica(networkFromSpec(setup.spec), setup.options, new Map(setup.data), setup.weights, setup.maxBatch, setup.grads[setup.id]);
+    setupOf = setup;
     return backend.name;
+  },
+  /** This worker's slice of an optimizer step from every worker's gradients (all of them computed). */
+  update(coefficients: StepCoefficients): void {
+    const { optimizer, grads, weights, id } = setupOf!;
+    updateSlice(optimizer, grads, coefficients, weights, id, grads.length);
   },
   /** Loss, correct and back-propagated counts; the gradients are in this worker's shared buffers. */
   gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): { loss: number; correct: number; backpropagated: number } {
