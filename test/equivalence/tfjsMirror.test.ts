@@ -174,7 +174,7 @@ describe('float gradient (the ablation)', () => {
 describe('real (unquantised) weights', () => {
   it.each(BACKENDS)('%s: back-propagating only the images with a non-zero top error gives the gradients of all of them', async (backend) => {
     await useBackend(backend);
-    // relu on the top layer too, so its gate is exercised by the selected images.
+    // MNIST-shaped, smaller; the top layer's weights are scaled up so that predictions saturate.
     const network = buildNetwork({
       inputShape: [1, 28, 28],
       layers: chainThetaBp([
