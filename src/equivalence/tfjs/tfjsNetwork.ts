@@ -259,7 +259,7 @@ export class TfjsNetwork {
   }
 
   /** Summed loss and correct predictions of one batch (forward only). */
-  evaluate(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[]): { loss: number; correct: number } {
+  evaluate(x: tf.Tensor, labels: ArrayLike<number>, params: readonly tf.Tensor[]): { loss: number; correct: number } {
     const logits = tf.tidy(() => this.forward(x, params));
     const { loss, correct } = this.scoreRows(logits.dataSync() as Float32Array, labels);
     logits.dispose();

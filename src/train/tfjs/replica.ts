@@ -58,7 +58,7 @@ export class TfjsReplica {
       for (let start = from; start < to; start += EVALUATION_BATCH) {
         const end = Math.min(to, start + EVALUATION_BATCH);
         const batch = builder.build(Int32Array.from({ length: end - start }, (_, i) => start + i));
-        const r = this.model.evaluate(batch.x, batch.targets, batch.labels, params);
+        const r = this.model.evaluate(batch.x, batch.labels, params);
         tf.dispose([batch.x, batch.targets]);
         loss += r.loss;
         correct += r.correct;

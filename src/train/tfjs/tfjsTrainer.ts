@@ -99,16 +99,14 @@ async function trainWith(
   resume: Checkpoint | undefined,
   testSamples: number,
 ): Promise<TfjsTrainResult> {
-  /** Real weights from the masters, into the replicas' buffers. */
-  const loadMasters = () => {
-    sgd.state.master.forEach((m, k) => {
-      const [w, b] = [replicas.weights[2 * k], replicas.weights[2 * k + 1]];
-      const unit = sgd.units[k];
-      for (let i = 0; i < w.length; i++) w[i] = m[i] / unit;
-      for (let i = 0; i < b.length; i++) b[i] = m[w.length + i];
-    });
-  };
   const realWeights = (): Float64Array[] => sgd.state.master.map((m, k) => Float64Array.from(m, (v, i) => (i < sgd.weightCounts[k] ? v / sgd.units[k] : v)));
+  /** Real weights from the masters, into the replicas' buffers. */
+  const loadMasters = () =>
+    realWeights().forEach((real, k) => {
+      const nw = sgd.weightCounts[k];
+      replicas.weights[2 * k].set(real.subarray(0, nw));
+      replicas.weights[2 * k + 1].set(real.subarray(nw));
+    });
   /** The exported network's integer weights as real weights, for scoring it in tfjs. */
   const loadExported = (exported: Network) => {
     exported.layers.filter(hasWeights).forEach((l, k) => {
