@@ -4,7 +4,7 @@
  * (no actors, no bus), and the ratio of times to the integer ANN on the same images.
  */
 import { NeuronLayerKernel } from '../src/actors/kernels/neuronLayer.js';
-import { SpikingNetwork } from '../src/actors/simulation.js';
+import { SpikingNetwork } from '../src/actors/spikingNetwork.js';
 import { IntegerAnn } from '../src/equivalence/integerAnn.js';
 import { topErrorCompartment } from '../src/equivalence/topError.js';
 import type { NeuronLayer } from '../src/network/topology.js';

@@ -6,7 +6,7 @@ import { initNetwork } from '../src/network/init.js';
 import { mnistArchitecture } from '../src/network/presets.js';
 import { sliceDataset } from '../src/train/data/dataset.js';
 import { loadDataset } from '../src/train/data/sources.js';
-import { trainExact } from '../src/train/exactTrainer.js';
+import { trainExact } from '../src/train/exact/exactTrainer.js';
 import { DEFAULT_HYPERPARAMETERS } from '../src/train/optimizer.js';
 import { DEFAULT_WEIGHT_BITS } from '../src/train/tfjs/quantise.js';
 import { trainTfjs } from '../src/train/tfjs/tfjsTrainer.js';

@@ -3,7 +3,7 @@
  * workers, same run) and sample-parallel verification (images/s, target ≥ 1.6× from 2 workers).
  */
 import { openSpikingNetwork } from '../src/actors/openNetwork.js';
-import { verifySamples } from '../src/actors/verify.js';
+import { verifySamples } from '../src/verify/verifySamples.js';
 import { mnistFixture } from './mnistFixture.js';
 
 const SHARD_IMAGES = 8;

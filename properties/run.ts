@@ -1,7 +1,7 @@
 /** `npm run properties -- --runs N [--seed S] [--only NAME]`: the equivalence properties at any length. */
 import { Command } from 'commander';
 import { ShardWorkers } from '../src/actors/openNetwork.js';
-import { useBackend } from '../src/equivalence/tfjs/backend.js';
+import { useBackend } from '../src/train/tfjs/backend.js';
 import { checkProperty, PROPERTIES, shardedEqualsAnn, tally } from './snnProperties.js';
 import { mirrorTally, tfjsMirrorEqualsAnn } from './tfjsProperties.js';
 

@@ -1,5 +1,5 @@
 /**
- * The properties that tie the event-driven SNN to the integer ANN (SPEC §5). Each is a function of the
+ * The properties that tie the event-driven SNN to the integer ANN (docs/algorithm.md §5). Each is a function of the
  * number of runs, used by the bounded vitest run and by `npm run properties -- --runs N`. A failure
  * is reported as a shrunk case in the case format with the `spikegrad check` line that reproduces it.
  */
@@ -9,7 +9,7 @@ import type { ShardWorkers } from '../src/actors/openNetwork.js';
 import type { SpikePolicy } from '../src/actors/kernels/neuronLayer.js';
 import { replayEventLog } from '../src/actors/replay.js';
 import { logHeader, simulateBatch, simulateCase } from '../src/actors/simulateCase.js';
-import { runAnnBatch, runAnnCase } from '../src/equivalence/annResult.js';
+import { runAnnBatch, runAnnCase } from '../src/equivalence/layerResults.js';
 import { compareResults, describeMismatch } from '../src/equivalence/compare.js';
 import { EventBudgetError } from '../src/errors.js';
 import { caseToJson, type SpikeCase } from '../src/network/caseFile.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useBackend } from '../src/equivalence/tfjs/backend.js';
+import { useBackend } from '../src/train/tfjs/backend.js';
 import { checkProperty } from './snnProperties.js';
 import { mirrorTally, tfjsMirrorEqualsAnn } from './tfjsProperties.js';
 

@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { runAnnCase } from '../src/equivalence/annResult.js';
-import { realParameters, toTfjsLayout } from '../src/equivalence/tfjs/paramLayout.js';
-import { topError } from '../src/equivalence/tfjs/spikeOps.js';
-import { TfjsNetwork } from '../src/equivalence/tfjs/tfjsNetwork.js';
+import { runAnnCase } from '../src/equivalence/layerResults.js';
+import { realParameters, toTfjsLayout } from '../src/train/tfjs/paramLayout.js';
+import { topError } from '../src/train/tfjs/spikeOps.js';
+import { TfjsNetwork } from '../src/train/tfjs/tfjsNetwork.js';
 import { caseToJson, type SpikeCase } from '../src/network/caseFile.js';
 import { hasWeights, type DenseLayer } from '../src/network/topology.js';
 import { spikeCaseArbitrary } from './arbitraries/spikeCase.js';
@@ -52,7 +52,7 @@ function check(c: SpikeCase): void {
     });
     const x = inputTensor(c);
     // Both are indexed like network.layers (flatten has no result).
-    const outputs = model.forwardLayers(x, params);
+    const outputs = model.layerOutputs(x, params);
     const last = c.network.layers.length - 1;
     const top = c.network.layers[last] as DenseLayer;
     outputs.forEach((o, l) => {

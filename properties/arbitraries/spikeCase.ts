@@ -1,5 +1,5 @@
 /**
- * fast-check arbitrary of random integer cases (SPEC §2): 1–4 neuron layers of dense, conv2d (stride,
+ * fast-check arbitrary of random integer cases (docs/algorithm.md §2): 1–4 neuron layers of dense, conv2d (stride,
  * padding), avgpool (any integer weight) and flatten; relu and linear; thresholds odd and even from 1;
  * weights from −Θ to beyond +Θ; negative, zero and positive inputs and biases; random target and α.
  * The case is built from a small "recipe" so that shrinking removes layers and shrinks shapes.

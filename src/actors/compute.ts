@@ -11,7 +11,7 @@ export type Maybe<T> = T | Promise<T>;
 export interface LayerState {
   V: Float64Array;
   S: Float64Array;
-  Z: Float64Array;
+  E: Float64Array;
 }
 
 export interface LayerCompute {
@@ -24,7 +24,7 @@ export interface LayerCompute {
   residualBackward(out: SpikeSink): Maybe<void>;
   /** Synaptic accumulations so far (exact once every call has settled). */
   accumulations(): number;
-  /** V, S, Z of the whole layer (gathered from shards). */
+  /** V, S, E of the whole layer (gathered from shards). */
   state(): Maybe<LayerState>;
   /** Summed increments of the layer (empty arrays for pooling). */
   increments(): Maybe<{ dW: Float64Array; db: Float64Array }>;
@@ -59,7 +59,7 @@ export class LocalCompute implements LayerCompute {
     return this.kernel.accumulations;
   }
   state(): LayerState {
-    return { V: this.kernel.V, S: this.kernel.S, Z: this.kernel.Z };
+    return { V: this.kernel.V, S: this.kernel.S, E: this.kernel.E };
   }
   increments(): { dW: Float64Array; db: Float64Array } {
     return { dW: this.kernel.dW, db: this.kernel.db };

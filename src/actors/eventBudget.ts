@@ -1,5 +1,5 @@
 /**
- * The complexity bound of SPEC §8: before a run, bound the spike events each layer can emit, and refuse
+ * The complexity bound (docs/algorithm.md §8): before a run, bound the spike events each layer can emit, and refuse
  * a case over the budget. Per neuron: N_i ≤ ⌊(|b_i| + Σ_j |w_ij|·N_j) / Θ⌋ + 2 (each standard spike
  * lowers |V| by Θ; the residual phase adds at most one sub-Θ spike and one tie spike), with N_0 = |x|;
  * downwards from |U^L| ≤ α·Θbp the same recursion with Θbp.
@@ -75,4 +75,36 @@ export function assertEventBudget(network: Network, input: ArrayLike<number>, al
     );
   }
   return bound;
+}
+
+/**
+ * The event bound of each example against a budget, cached: the bound for a uniform input of magnitude
+ * max|x| also bounds every input within it, so it is computed once per magnitude and α; only when that
+ * looser bound is over the budget is the example's own bound computed (and refused if over).
+ */
+export class EventBudgetCache {
+  private cached: { magnitude: number; alpha: number; bound: EventBound } | null = null;
+
+  constructor(
+    private readonly network: Network,
+    readonly budget: number = DEFAULT_EVENT_BUDGET,
+  ) {}
+
+  /** The bound of this example (throws EventBudgetError over the budget). */
+  check(input: ArrayLike<number>, alpha: number): EventBound {
+    let magnitude = 0;
+    for (let j = 0; j < input.length; j++) magnitude = Math.max(magnitude, Math.abs(input[j]));
+    if (!this.cached || this.cached.magnitude !== magnitude || this.cached.alpha !== alpha) {
+      const uniform = new Float64Array(input.length).fill(magnitude);
+      this.cached = { magnitude, alpha, bound: computeEventBound(this.network, uniform, alpha) };
+    }
+    const bound = this.cached.bound;
+    if (bound.total <= this.budget) return bound;
+    return assertEventBudget(this.network, input, alpha, this.budget);
+  }
+
+  /** The weights changed in place (on-line training): the cached bound no longer holds. */
+  invalidate(): void {
+    this.cached = null;
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * The phases of one layer as an XState machine (SPEC §7): forward standard → forward residual → wait →
+ * The phases of one layer as an XState machine (docs/algorithm.md §7): forward standard → forward residual → wait →
  * backward standard → backward residual → done, once per example. The machine only sequences; all it
  * knows of the layer is the LayerPorts it was given (integrate, residual, …), so it is testable with a
  * fake, and the arithmetic is testable without it.
@@ -8,6 +8,15 @@ import { setup } from 'xstate';
 import type { Envelope } from '../streams/envelope.js';
 
 export type Direction = 'forward' | 'backward';
+
+/** The machine's states, in the order an example visits them. */
+export const LAYER_STATES = ['idle', 'forwardStandard', 'forwardResidual', 'awaitBackward', 'backwardStandard', 'backwardResidual', 'done'] as const;
+export type LayerStateName = (typeof LAYER_STATES)[number];
+
+/** The pass a state belongs to (waiting for the backward pass counts as backward: forward is over). */
+export function directionOf(state: LayerStateName): Direction {
+  return LAYER_STATES.indexOf(state) >= LAYER_STATES.indexOf('awaitBackward') ? 'backward' : 'forward';
+}
 
 /** What the layer machine asks of its layer. */
 export interface LayerPorts {

@@ -11,19 +11,7 @@ import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js'
 import { PacketWriter, type Packet } from '../streams/packet.js';
 import { isPromise, type LayerCompute, type Maybe, type PendingWork } from './compute.js';
 import type { Direction, LayerEvent, LayerPorts } from './layerMachine.js';
-
-export interface PhaseStats {
-  /** Spikes emitted in the standard part of the phase. */
-  standardEvents: number;
-  /** Spikes emitted by the residual function. */
-  residualEvents: number;
-  /** Synaptic accumulations (forward: into this layer; backward: by this layer's error spikes). */
-  accumulations: number;
-  /** Virtual time, from the start of its example, at which the layer finished the phase (latest over examples). */
-  quietAt: number;
-}
-
-export const emptyPhaseStats = (): PhaseStats => ({ standardEvents: 0, residualEvents: 0, accumulations: 0, quietAt: 0 });
+import { emptyPhaseStats, type PhaseStats } from './statistics.js';
 
 export interface LayerWiring {
   /** Position among the neuron layers (0 = first). */
@@ -50,7 +38,6 @@ export class LayerRuntime implements LayerPorts {
   fault: Error | null = null;
   /** Per-example maxima from the event bound. */
   bound: Record<Direction, number> = { forward: Infinity, backward: Infinity };
-  state = 'idle';
   /** Set by the coordinator once the layer's actor exists. */
   notify: (event: LayerEvent) => void = () => {};
 

@@ -3,16 +3,20 @@ import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
 import { networkSpec } from '../network/build.js';
 import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
-import { SpikingNetwork, type SnnOptions } from './simulation.js';
-import { ShardedCompute } from './workers/shardedCompute.js';
-import type { CrashPlan, ShardApi } from './workers/shardWorker.js';
-import { shardRanges, WorkerPool } from './workers/workerPool.js';
+import { SpikingNetwork, type SnnOptions } from './spikingNetwork.js';
+import { ShardedCompute } from './shards/shardedCompute.js';
+import type { CrashPlan, ShardApi } from './shards/shardWorker.js';
+import { nonEmptyParts } from '../workers/partition.js';
+import { WorkerPool } from '../workers/pool.js';
+import { workerModule } from '../workers/spawn.js';
+
+const SHARD_WORKER = workerModule(import.meta.url, 'shards/shardWorker');
 
 /** A reusable set of shard workers (re-initialised for each network opened on it). */
 export class ShardWorkers {
   readonly pool: WorkerPool<ShardApi>;
   constructor(readonly size: number) {
-    this.pool = new WorkerPool<ShardApi>('shardWorker', size);
+    this.pool = new WorkerPool<ShardApi>(SHARD_WORKER, size);
   }
   close(): Promise<void> {
     return this.pool.close();
@@ -49,12 +53,12 @@ export async function openSpikingNetwork(network: Network, options: SnnOptions &
     const snn = new SpikingNetwork(network, options);
     return { snn, workers: 0, close: async () => snn.dispose() };
   }
-  const pool = given ? given.pool : new WorkerPool<ShardApi>('shardWorker', workers);
+  const pool = given ? given.pool : new WorkerPool<ShardApi>(SHARD_WORKER, workers);
   const closePool = () => (given ? Promise.resolve() : pool.close());
   try {
     const indices = neuronLayerIndices(network);
     const layers = indices.map((i) => network.layers[i] as NeuronLayer);
-    const ranges = layers.map((layer) => shardRanges(sizeOf(layer.outShape), workers));
+    const ranges = layers.map((layer) => nonEmptyParts(sizeOf(layer.outShape), workers));
     const spec = networkSpec(network);
     const policy = options.policy ?? 'single';
     await Promise.all(

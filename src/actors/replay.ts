@@ -1,15 +1,16 @@
 /**
- * Rebuild the final state of a run from its event log alone: apply every logged input event, spike
- * and error spike to fresh compartments, in log order. The result must equal the live run's; a log
- * whose final state is not quiet (a neuron that would still fire) is refused as incomplete.
+ * Rebuild the final state of a run from its event log alone: every logged input event, spike, top
+ * error and error spike is applied, in log order, to fresh neuron kernels (the same rule as the live
+ * run, without firing: the log says who fired). The result must equal the live run's; a log whose
+ * final state is not quiet (a neuron that would still fire) is refused as incomplete.
  */
 import { InputError } from '../errors.js';
-import type { LayerResult } from '../equivalence/annResult.js';
+import { shapeLayerResults, type LayerResult } from '../equivalence/layerResults.js';
 import { argmax } from '../equivalence/topError.js';
-import { biasIndex, fanIn, fanOut, weightsOf } from '../network/connectivity.js';
 import { parseCase } from '../network/caseFile.js';
 import { neuronLayerIndices, sizeOf, type NeuronLayer } from '../network/topology.js';
 import { LogKind, PhaseMark, type EventLog } from '../streams/eventLog.js';
+import { layerKernel } from './kernels/neuronLayer.js';
 import { residualSpike } from './kernels/spikeFunctions.js';
 
 export interface ReplayResult {
@@ -19,34 +20,28 @@ export interface ReplayResult {
   records: number;
 }
 
+/** A one-event packet, re-used for every record. */
+const one = { index: new Int32Array(1), value: new Float64Array(1), length: 1 };
+function event(neuron: number, value: number) {
+  one.index[0] = neuron;
+  one.value[0] = value;
+  return one;
+}
+
 export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult {
   const c = parseCase(log.header.case, `${file} (header)`);
   const indices = neuronLayerIndices(c.network);
   const position = new Map(indices.map((li, p) => [li, p]));
   const layers = indices.map((i) => c.network.layers[i] as NeuronLayer);
   const L = layers.length - 1;
-  const state = layers.map((layer) => {
-    const n = sizeOf(layer.outShape);
-    return {
-      V: new Float64Array(n), S: new Float64Array(n), U: new Float64Array(n), Z: new Float64Array(n),
-      out: fanOut(layer), in: fanIn(layer), w: weightsOf(layer),
-      dW: new Float64Array(layer.kind === 'avgpool' ? 0 : layer.weights.length),
-      db: new Float64Array(layer.kind === 'avgpool' ? 0 : layer.bias.length),
-    };
-  });
+  // The policy only decides when a neuron fires; replay never fires, so either will do.
+  const kernels = layers.map((_, l) => layerKernel(layers, l, 'single'));
   const input = new Float64Array(sizeOf(layers[0].inShape));
+  let backward = false;
   const reset = () => {
     input.fill(0);
-    layers.forEach((layer, p) => {
-      const s = state[p];
-      for (let i = 0; i < s.V.length; i++) {
-        const b = biasIndex(layer, i);
-        s.V[i] = b < 0 ? 0 : (layer as { bias: Float64Array }).bias[b];
-      }
-      s.S.fill(0);
-      s.U.fill(0);
-      s.Z.fill(0);
-    });
+    for (const k of kernels) k.resetForward();
+    backward = false;
   };
   reset();
   const fail = (k: number, why: string): never => {
@@ -68,35 +63,27 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
     if (kind === LogKind.Input) {
       if (neuron < 0 || neuron >= input.length) fail(k, `input neuron ${neuron} out of range`);
       input[neuron] = value;
-      const t = state[0];
-      for (let e = t.out.start[neuron]; e < t.out.start[neuron + 1]; e++) t.V[t.out.pairs[2 * e]] += value * t.w[t.out.pairs[2 * e + 1]];
+      kernels[0].accumulateForward(event(neuron, value));
       continue;
     }
     const p = position.get(r.layer[k]);
     if (p === undefined) fail(k, `layer ${r.layer[k]} is not a neuron layer`);
-    const s = state[p!];
-    const layer = layers[p!];
-    if (neuron < 0 || neuron >= s.V.length) fail(k, `neuron ${neuron} out of range for layer ${r.layer[k]}`);
+    const kernel = kernels[p!];
+    if (neuron < 0 || neuron >= kernel.V.length) fail(k, `neuron ${neuron} out of range for layer ${r.layer[k]}`);
     if (kind === LogKind.Spike || kind === LogKind.ResidualSpike) {
       if (p === L) fail(k, 'the classification layer never emits forward spikes');
-      s.S[neuron] += value;
-      s.V[neuron] -= value * layer.theta;
-      const up = state[p! + 1];
-      for (let e = up.out.start[neuron]; e < up.out.start[neuron + 1]; e++) up.V[up.out.pairs[2 * e]] += value * up.w[up.out.pairs[2 * e + 1]];
+      kernel.applyForwardSpike(neuron, value);
+      kernels[p! + 1].accumulateForward(event(neuron, value));
     } else if (kind === LogKind.TopError) {
       if (p !== L) fail(k, 'a top error record outside the classification layer');
-      s.U[neuron] = value;
+      // The forward pass is over: surrogate derivatives from the final states, as the live run takes them.
+      if (!backward) kernels.forEach((kl, l) => kl.startBackward(l === 0 ? input : kernels[l - 1].S));
+      backward = true;
+      kernel.U[neuron] = value;
     } else if (kind === LogKind.ErrorSpike || kind === LogKind.ResidualErrorSpike) {
-      s.U[neuron] -= value * layer.thetaBp;
-      s.Z[neuron] += value;
-      const below = p === 0 ? input : state[p! - 1].S;
-      for (let e = s.in.start[neuron]; e < s.in.start[neuron + 1]; e++) {
-        const j = s.in.pairs[2 * e];
-        const param = s.in.pairs[2 * e + 1];
-        if (p! > 0) state[p! - 1].U[j] += s.w[param] * value;
-        if (s.dW.length > 0) s.dW[param] -= value * below[j];
-      }
-      if (s.db.length > 0) s.db[biasIndex(layer, neuron)] -= value;
+      if (!backward) fail(k, 'an error spike before the top error');
+      kernel.applyErrorSpike(neuron, value);
+      if (p! > 0) kernels[p! - 1].accumulateBackward(event(neuron, value));
     } else {
       fail(k, `unknown record kind ${kind}`);
     }
@@ -104,28 +91,17 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
   if (examples === 0) throw new InputError(`${file}: no example in the log`);
   // The last example must have ended quiet: no neuron may still have a residual spike to fire.
   layers.forEach((layer, p) => {
-    const s = state[p];
+    const s = kernels[p];
     const relu = p < L && layer.activation === 'relu';
     for (let i = 0; i < s.V.length; i++) {
       if (p < L && residualSpike(s.V[i], layer.theta, s.S[i], relu) !== 0) {
         throw new InputError(`${file}: incomplete log: neuron ${i} of layer ${indices[p]} would still fire a forward spike (V = ${s.V[i]}, S = ${s.S[i]})`);
       }
-      const fPrime = !relu || s.V[i] + layer.theta * s.S[i] > 0;
-      if (fPrime && residualSpike(s.U[i], layer.thetaBp, s.Z[i], false) !== 0) {
-        throw new InputError(`${file}: incomplete log: neuron ${i} of layer ${indices[p]} would still fire an error spike (U = ${s.U[i]}, Z = ${s.Z[i]})`);
+      if (s.fPrime[i] === 1 && residualSpike(s.U[i], layer.thetaBp, s.E[i], false) !== 0) {
+        throw new InputError(`${file}: incomplete log: neuron ${i} of layer ${indices[p]} would still fire an error spike (U = ${s.U[i]}, E = ${s.E[i]})`);
       }
     }
   });
-  const out: LayerResult[] = c.network.layers.map(() => ({}));
-  layers.forEach((layer, p) => {
-    const s = state[p];
-    const res: LayerResult = p === L ? { V: Array.from(s.V) } : { S: Array.from(s.S) };
-    res.E = Array.from(s.Z);
-    if (layer.kind !== 'avgpool') {
-      res.dW = Array.from(s.dW);
-      res.db = Array.from(s.db);
-    }
-    out[indices[p]] = res;
-  });
-  return { layers: out, predicted: argmax(state[L].V), examples, records: r.count };
+  const values = kernels.map((s, p) => ({ output: p === L ? s.V : s.S, E: s.E, increments: s }));
+  return { layers: shapeLayerResults(c.network, values), predicted: argmax(kernels[L].V), examples, records: r.count };
 }

@@ -1,11 +1,12 @@
 /** Run one case (or a mini-batch) through the spiking network and report it in the `ann` shape. */
-import type { BatchSample, LayerResult } from '../equivalence/annResult.js';
+import type { BatchSample, LayerResult } from '../equivalence/layerResults.js';
 import { withIncrements } from '../equivalence/compare.js';
 import { caseToJson, type SpikeCase } from '../network/caseFile.js';
 import type { Network } from '../network/topology.js';
 import type { EventLogWriter } from '../streams/eventLog.js';
 import { openSpikingNetwork, type ParallelOptions } from './openNetwork.js';
-import type { SnnOptions, SnnStats } from './simulation.js';
+import type { SnnOptions } from './spikingNetwork.js';
+import type { SnnStats } from './statistics.js';
 
 export interface SnnCaseResult {
   layers: LayerResult[];
@@ -43,7 +44,7 @@ export interface SnnBatchResult {
   stats: SnnStats;
 }
 
-/** A mini-batch with frozen weights through one spiking network; increments summed (SPEC §6). */
+/** A mini-batch with frozen weights through one spiking network; increments summed (docs/algorithm.md §6). */
 export async function simulateBatch(
   network: Network,
   samples: readonly BatchSample[],

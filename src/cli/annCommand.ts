@@ -1,6 +1,6 @@
 /** `spikegrad ann CASE.json`: the integer ANN of a case. */
 import type { Command } from 'commander';
-import { runAnnCase } from '../equivalence/annResult.js';
+import { runAnnCase } from '../equivalence/layerResults.js';
 import { readCaseFile } from '../network/caseFile.js';
 import { formatLayerResults } from './format.js';
 

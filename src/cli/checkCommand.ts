@@ -1,7 +1,7 @@
 /** `spikegrad check CASE.json`: the event-driven SNN against the integer ANN, value by value. */
 import type { Command } from 'commander';
 import { simulateCase } from '../actors/simulateCase.js';
-import { runAnnCase } from '../equivalence/annResult.js';
+import { runAnnCase } from '../equivalence/layerResults.js';
 import { compareResults, describeMismatch } from '../equivalence/compare.js';
 import { readCaseFile } from '../network/caseFile.js';
 import { formatStats } from './format.js';

@@ -5,10 +5,11 @@
  * through the SNN, and summarise.
  */
 import type { Command } from 'commander';
+import { InputError } from '../errors.js';
 import cliProgress from 'cli-progress';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { verifySamples } from '../actors/verify.js';
+import { verifySamples } from '../verify/verifySamples.js';
 import { defaultWorkers } from '../actors/openNetwork.js';
 import { initNetwork } from '../network/init.js';
 import { loadModel, saveModel } from '../network/modelFile.js';
@@ -18,7 +19,7 @@ import { loadDataset } from '../train/data/sources.js';
 import { evaluate } from '../train/evaluate.js';
 import { trainTfjs } from '../train/tfjs/tfjsTrainer.js';
 import { DEFAULT_WEIGHT_BITS } from '../train/tfjs/quantise.js';
-import { trainOnlineSideBySide } from '../train/onlineSnn.js';
+import { trainOnlineSideBySide } from '../verify/onlineTraining.js';
 import { parseOrders } from '../streams/orders/index.js';
 import { integerOption } from './snnOptions.js';
 import { relativeOpsChart, spikeRasterChart, writeSvg } from '../report/charts.js';
@@ -34,11 +35,13 @@ export function registerDemo(program: Command): void {
     .option('--epochs <n>', 'epochs', '2')
     .option('--verify <n>', 'test images verified on the SNN', '300')
     .option('--seed <n>', 'seed', '1')
+    .option('--alpha <a>', 'error scale α of the spike gradient', '50')
     .option('--out <dir>', 'where the model goes', 'out')
-    .action(async (o: { trainImages: string; epochs: string; verify: string; seed: string; out: string }) => {
+    .action(async (o: { trainImages: string; epochs: string; verify: string; seed: string; alpha: string; out: string }) => {
       const started = performance.now();
       const seed = integerOption('--seed', o.seed);
-      const alpha = 50;
+      const alpha = Number(o.alpha);
+      if (!(alpha > 0 && Number.isFinite(alpha))) throw new InputError(`--alpha: expected a positive number, found "${o.alpha}"`);
       const splits = loadDataset('mnist');
       const train = sliceDataset(splits.train, 0, integerOption('--train-images', o.trainImages));
       const network = initNetwork(mnistArchitecture(), { seed, inputRms: 100 });

@@ -1,14 +1,14 @@
 /** Human-readable printing of per-layer results. */
-import type { SnnStats } from '../actors/simulation.js';
-import type { LayerResult } from '../equivalence/annResult.js';
+import type { SnnStats } from '../actors/statistics.js';
+import type { LayerResult } from '../equivalence/layerResults.js';
 import type { Network } from '../network/topology.js';
 
-export function shortArray(values: readonly number[], limit = 16): string {
+function shortArray(values: readonly number[], limit = 16): string {
   if (values.length <= limit) return `[${values.join(', ')}]`;
   return `[${values.slice(0, limit).join(', ')}, … ${values.length - limit} more]`;
 }
 
-export function describeLayer(network: Network, i: number): string {
+function describeLayer(network: Network, i: number): string {
   const layer = network.layers[i];
   const shape = `${layer.outShape[0]}x${layer.outShape[1]}x${layer.outShape[2]}`;
   const top = i === network.layers.length - 1 ? ' (classification)' : '';

@@ -1,7 +1,7 @@
 /** The options every spiking-run command shares: delivery order, seed, spike policy, event budget. */
 import { Option, type Command } from 'commander';
 import type { SpikePolicy } from '../actors/kernels/neuronLayer.js';
-import type { SnnOptions } from '../actors/simulation.js';
+import type { SnnOptions } from '../actors/spikingNetwork.js';
 import type { RunDescription } from '../actors/simulateCase.js';
 import { DEFAULT_EVENT_BUDGET } from '../actors/eventBudget.js';
 import { defaultWorkers, type ParallelOptions } from '../actors/openNetwork.js';

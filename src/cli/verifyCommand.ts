@@ -1,11 +1,11 @@
 /** `spikegrad verify MODEL`: the event-driven SNN against the integer ANN on test images, value by value. */
 import { Option, type Command } from 'commander';
-import { verifySamples } from '../actors/verify.js';
+import { verifySamples } from '../verify/verifySamples.js';
 import { loadModel } from '../network/modelFile.js';
 import { imageAt } from '../train/data/dataset.js';
 import { DATASET_NAMES, loadDataset } from '../train/data/sources.js';
 import { checkModelFitsData } from '../train/evaluate.js';
-import { trainOnlineSideBySide } from '../train/onlineSnn.js';
+import { trainOnlineSideBySide } from '../verify/onlineTraining.js';
 import { describeMismatch } from '../equivalence/compare.js';
 import { parseOrders } from '../streams/orders/index.js';
 import { addSnnOptions, integerOption, type SnnCliOptions } from './snnOptions.js';

@@ -1,5 +1,5 @@
 /** Exact comparison of two per-layer results (integer equality, element by element). */
-import type { LayerResult } from './annResult.js';
+import type { LayerResult } from './layerResults.js';
 
 export interface Mismatch {
   layer: number;

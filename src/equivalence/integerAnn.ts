@@ -1,5 +1,5 @@
 /**
- * The equivalent integer ANN (SPEC §5): the ground truth the spiking network must equal bit for bit.
+ * The equivalent integer ANN (docs/algorithm.md §5): the ground truth the spiking network must equal bit for bit.
  * Buffers are allocated once per network and re-used across examples; increments accumulate until
  * `clearIncrements()` so a mini-batch sums them.
  */

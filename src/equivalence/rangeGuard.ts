@@ -1,5 +1,5 @@
 /**
- * Range guard (SPEC §1): bound every potential, error and increment from |b| + Σ|w|·max|input|, layer
+ * Range guard (docs/algorithm.md §1): bound every potential, error and increment from |b| + Σ|w|·max|input|, layer
  * by layer, and refuse a computation that could leave ±(2^53 − 1). The bounds are computed with the
  * exact kernels themselves, run on absolute values.
  */

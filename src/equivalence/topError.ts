@@ -1,5 +1,5 @@
 /**
- * The one shared float64 function of the integer paths (SPEC §4): p = softmax(V/Θ), then the initial
+ * The one shared float64 function of the integer paths (docs/algorithm.md §4): p = softmax(V/Θ), then the initial
  * error compartment U_i = roundHalfAway(α·(p_i − y_i)·Θbp). Every path (integer ANN, SNN, trainers)
  * calls this function, so they agree bit for bit.
  */

@@ -51,7 +51,7 @@ export interface Architecture {
 }
 
 /** Render a path like ['layers', 2, 'theta'] as `layers[2].theta`. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;

@@ -141,3 +141,9 @@ export function networkSpec(network: Network): NetworkSpec {
 export function networkFromSpec(spec: NetworkSpec): Network {
   return buildNetwork(spec.arch, spec.params);
 }
+
+/** Deep copy of a network (its own weight arrays). */
+export function cloneNetwork(network: Network): Network {
+  const spec = networkSpec(network);
+  return buildNetwork(spec.arch, spec.params.map((p) => (p ? { weights: Float64Array.from(p.weights), bias: Float64Array.from(p.bias) } : undefined)));
+}

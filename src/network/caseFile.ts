@@ -15,7 +15,7 @@ export interface SpikeCase {
   input: Float64Array;
   /** Index of the true class. */
   target: number;
-  /** Error scale α of the top error (SPEC §4). */
+  /** Error scale α of the top error (docs/algorithm.md §4). */
   alpha: number;
 }
 

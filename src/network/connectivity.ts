@@ -96,6 +96,3 @@ export function fanIn(layer: NeuronLayer, lo = 0, hi = sizeOf(layer.inShape)): S
     }),
   );
 }
-
-/** Entries of a row. */
-export const rowLength = (s: Synapses, row: number): number => s.start[row + 1] - s.start[row];

@@ -1,8 +1,7 @@
-/** The paper's topologies as architectures (SPEC §8). */
-import { InputError } from '../errors.js';
+/** The paper's topologies as architectures (docs/algorithm.md §8). */
 import type { Architecture, LayerArch } from './architecture.js';
 
-/** Θbp of each layer = Θ of the layer above (unscaled gradients, SPEC §5); the top keeps its own Θ. */
+/** Θbp of each layer = Θ of the layer above (unscaled gradients, docs/algorithm.md §5); the top keeps its own Θ. */
 export function chainThetaBp(layers: LayerArch[]): LayerArch[] {
   const neuron = layers.map((l, i) => ('theta' in l ? i : -1)).filter((i) => i >= 0);
   return layers.map((layer, i) => {
@@ -36,10 +35,4 @@ export function cifar10Architecture(theta = 1024): Architecture {
     inputShape: [3, 32, 32],
     layers: chainThetaBp([conv(128), conv(256), pool, conv(512), pool, conv(1024), conv(512), { kind: 'flatten' }, dense(1024), dense(512), dense(10, 'linear')]),
   };
-}
-
-export function presetArchitecture(name: string): Architecture {
-  if (name === 'mnist') return mnistArchitecture();
-  if (name === 'cifar10') return cifar10Architecture();
-  throw new InputError(`unknown topology "${name}": expected mnist, cifar10 or a JSON file`);
 }

@@ -1,5 +1,5 @@
 /**
- * The only rounding of the spiking and integer paths (SPEC §1): the integer nearest to n/d, ties away
+ * The only rounding of the spiking and integer paths (docs/algorithm.md §1): the integer nearest to n/d, ties away
  * from zero. Exact for every safe integer n and 0 < d ≤ 2^53 − 1: `%` on doubles is exact, n − r is a
  * multiple of d, and doubling |r| is exact.
  */
@@ -10,7 +10,7 @@ export function roundHalfAway(n: number, d: number): number {
   return q + 0; // normalises -0
 }
 
-/** Round a real to the nearest integer, ties away from zero: sign(x)·floor(|x| + 0.5) (SPEC §4). */
+/** Round a real to the nearest integer, ties away from zero: sign(x)·floor(|x| + 0.5) (docs/algorithm.md §4). */
 export function roundHalfAwayReal(x: number): number {
   const m = Math.floor(Math.abs(x) + 0.5);
   return x < 0 ? 0 - m : m;

@@ -88,7 +88,7 @@ export function convOutputSize(size: number, kernel: number, stride: number, pad
   return Math.floor((size + 2 * padding - kernel) / stride) + 1;
 }
 
-/** Multiply-accumulates of the ANN for one layer: one per connection (SPEC §8). */
+/** Multiply-accumulates of the ANN for one layer: one per connection (docs/algorithm.md §8). */
 export function connectionCount(layer: NeuronLayer): number {
   switch (layer.kind) {
     case 'dense':

@@ -6,9 +6,9 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import writeFileAtomic from 'write-file-atomic';
-import type { SnnStats } from '../actors/simulation.js';
+import type { SnnStats } from '../actors/statistics.js';
 import { LogKind, type EventRecords } from '../streams/eventLog.js';
-import type { EpochRecord } from '../train/exactTrainer.js';
+import type { EpochRecord } from '../train/trainingLoop.js';
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

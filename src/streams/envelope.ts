@@ -16,5 +16,3 @@ export interface Envelope {
   /** Tie-break among envelopes due at the same time (set by `reverse`, `shuffle`); lower first. */
   rank: number;
 }
-
-export const isMarker = (e: Envelope): boolean => e.packet === null;

@@ -1,5 +1,5 @@
 /**
- * The one optimizer step shared by every training path (SPEC §6): it maps the integer weights and the
+ * The one optimizer step shared by every training path (docs/algorithm.md §6): it maps the integer weights and the
  * summed integer increments ΣΔW of a mini-batch to new integer weights. State lives in float64 "master"
  * weights in real units (w/Θ), updated with SGD + momentum + weight decay; the integer weights are
  * roundHalfAway(master·Θ). All arithmetic is float64 in a fixed order, so an SNN trained on-line and the
@@ -9,6 +9,7 @@
  * learning rate is divided by α as in the paper.
  */
 import { InputError } from '../errors.js';
+import { partRange } from '../workers/partition.js';
 import { roundHalfAwayReal } from '../network/rounding.js';
 import { hasWeights, type Conv2dLayer, type DenseLayer, type Network } from '../network/topology.js';
 
@@ -71,30 +72,13 @@ export class RealSgd {
 
   /**
    * One step from the summed increments ΣΔW of `batchSize` examples (`sign` −1), or from the summed
-   * gradients Σ E·Sᵀ = −ΣΔW (`sign` 1); both are α-scaled.
+   * gradients Σ E·Sᵀ = −ΣΔW (`sign` 1); both are α-scaled. The one-slice case of `updateSlice`.
    */
   step(layers: readonly LayerIncrements[], batchSize: number, sign: 1 | -1): void {
     if (layers.length !== this.state.master.length) throw new InputError(`optimizer: expected values for ${this.state.master.length} weighted layers, found ${layers.length}`);
-    const { momentum, weightDecay, alpha } = this.config;
-    const lr = this.learningRate();
-    const scale = 1 / (alpha * batchSize);
-    layers.forEach(({ dW, db }, k) => {
-      const master = this.state.master[k];
-      const velocity = this.state.velocity[k];
-      const nw = this.weightCounts[k];
-      const unit = this.units[k];
-      // Weights (with decay), then biases: two branch-free loops over the same float64 expressions.
-      for (let i = 0; i < nw; i++) {
-        const grad = (sign * dW[i] * scale) / unit + weightDecay * master[i];
-        velocity[i] = momentum * velocity[i] + grad;
-        master[i] -= lr * velocity[i];
-      }
-      for (let i = nw; i < master.length; i++) {
-        const grad = sign * db[i - nw] * scale;
-        velocity[i] = momentum * velocity[i] + grad;
-        master[i] -= lr * velocity[i];
-      }
-    });
+    const c = this.coefficients(batchSize);
+    // −(x·s) = x·(−s) exactly: the sign folds into the scale without changing a bit.
+    updateSlice(this.layout, [layers.flatMap(({ dW, db }) => [dW, db])], { ...c, scale: sign * c.scale }, null, 0, 1);
     this.state.step++;
   }
 
@@ -135,20 +119,26 @@ export interface SgdLayout {
  * Slice `slice` of `slices` of one step (of every layer, so workers share it evenly) from gradients
  * Σ E·Sᵀ = −ΣΔW given in parts (one per worker, each a weights and a bias array per layer, summed in
  * part order in float64); writes the new real weights (master/unit) and biases to `out` in the same
- * layout. Element by element, so the result does not depend on the slicing; the same float64
- * expressions as `RealSgd.step` with sign 1.
+ * layout when given. Element by element, so the result does not depend on the slicing. This is the
+ * optimizer's one SGD expression; `RealSgd.step` is its one-slice case.
  */
-export function updateSlice(layout: SgdLayout, parts: readonly (readonly Float32Array[])[], c: StepCoefficients, out: readonly Float32Array[], slice: number, slices: number): void {
+export function updateSlice(
+  layout: SgdLayout,
+  parts: readonly (readonly ArrayLike<number>[])[],
+  c: StepCoefficients,
+  out: readonly Float32Array[] | null,
+  slice: number,
+  slices: number,
+): void {
   const { lr, scale, momentum, weightDecay } = c;
   layout.master.forEach((master, k) => {
     const velocity = layout.velocity[k];
     const nw = layout.weightCounts[k];
     const unit = layout.units[k];
-    const from = Math.floor((slice * master.length) / slices);
-    const to = Math.floor(((slice + 1) * master.length) / slices);
+    const [from, to] = partRange(master.length, slices, slice);
     const weightParts = parts.map((p) => p[2 * k]);
     const biasParts = parts.map((p) => p[2 * k + 1]);
-    const [weightsOut, biasOut] = [out[2 * k], out[2 * k + 1]];
+    const [weightsOut, biasOut] = out ? [out[2 * k], out[2 * k + 1]] : [null, null];
     // One and two parts (one thread, two workers) get loops of their own: the sum inlines.
     const [w0, w1] = [weightParts[0], weightParts[1]];
     const [b0, b1] = [biasParts[0], biasParts[1]];
@@ -158,19 +148,19 @@ export function updateSlice(layout: SgdLayout, parts: readonly (readonly Float32
       const grad = (weightGrad(i) * scale) / unit + weightDecay * master[i];
       velocity[i] = momentum * velocity[i] + grad;
       master[i] -= lr * velocity[i];
-      weightsOut[i] = master[i] / unit;
+      if (weightsOut) weightsOut[i] = master[i] / unit;
     }
     for (let i = Math.max(from, nw); i < to; i++) {
       const grad = biasGrad(i - nw) * scale;
       velocity[i] = momentum * velocity[i] + grad;
       master[i] -= lr * velocity[i];
-      biasOut[i - nw] = master[i];
+      if (biasOut) biasOut[i - nw] = master[i];
     }
   });
 }
 
 /** Σ parts[p][i] in part order. */
-function sumAt(parts: readonly Float32Array[], i: number): number {
+function sumAt(parts: readonly ArrayLike<number>[], i: number): number {
   let sum = 0;
   for (const p of parts) sum += p[i];
   return sum;
@@ -213,11 +203,18 @@ export class IntegerSgd {
     this.layers.forEach((layer, k) => {
       const master = this.state.master[k];
       const nw = layer.weights.length;
-      const unit = this.sgd.units[k];
-      for (let i = 0; i < nw; i++) layer.weights[i] = roundHalfAwayReal((master[i] / unit) * layer.theta);
-      for (let i = nw; i < master.length; i++) layer.bias[i - nw] = roundHalfAwayReal(master[i] * layer.theta);
+      roundMasters(master.subarray(0, nw), master.subarray(nw), this.sgd.units[k], layer);
     });
   }
+}
+
+/**
+ * The integer parameters of a layer from master values in the network's layout: the one rounding of
+ * masters, w = roundHalfAway(master/unit·Θ), b = roundHalfAway(master·Θ), written into `layer`.
+ */
+export function roundMasters(weights: ArrayLike<number>, bias: ArrayLike<number>, unit: number, layer: DenseLayer | Conv2dLayer, theta = layer.theta): void {
+  for (let i = 0; i < layer.weights.length; i++) layer.weights[i] = roundHalfAwayReal((weights[i] / unit) * theta);
+  for (let i = 0; i < layer.bias.length; i++) layer.bias[i] = roundHalfAwayReal(bias[i] * theta);
 }
 
 /** Real units per master unit of a weight: the input scale for the layer that reads the input. */

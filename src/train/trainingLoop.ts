@@ -7,6 +7,7 @@ import { SpikegradError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Network } from '../network/topology.js';
 import type { Checkpoint, Progress } from './checkpoint.js';
+import type { OptimizerConfig } from './optimizer.js';
 
 export interface BatchReport {
   epoch: number;
@@ -71,6 +72,18 @@ export interface LoopConfig {
   epochs: number;
   batch: number;
   seed: number;
+}
+
+/** What every training engine is configured with. */
+export interface TrainConfig extends LoopConfig {
+  alpha: number;
+  optimizer: Omit<OptimizerConfig, 'alpha' | 'totalSteps'>;
+  /** Magnitude of one input unit (255 for 8-bit pixels). */
+  inputScale: number;
+  /** Validation images scored after each epoch (default: all). */
+  validationSamples?: number;
+  /** Worker threads sharing each mini-batch (0 or 1: this thread). Results do not depend on it. */
+  workers?: number;
 }
 
 export interface LoopResult {

@@ -63,7 +63,7 @@ describe('NeuronLayerKernel', () => {
     // Top error spikes E = [−7, 7] arrive as 7 spikes each: U = [1·(−7) + 3·7, 2·(−7) − 1·7] = [14, −21]
     for (let n = 0; n < 7; n++) k.integrateBackward(packet([0, -1], [1, 1]), out);
     k.residualBackward(out);
-    expect(Array.from(k.Z)).toEqual([7, 0]);
+    expect(Array.from(k.E)).toEqual([7, 0]);
     expect(Array.from(k.U)).toEqual([0, -21]); // the gated neuron keeps its U and never fires
     expect(out.spikes.every(([i]) => i === 0)).toBe(true);
     expect(Array.from(k.dW)).toEqual([-21, 7, 0, 0]);

@@ -2,8 +2,8 @@
 import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { simulateCase } from '../../src/actors/simulateCase.js';
-import { SpikingNetwork } from '../../src/actors/simulation.js';
-import { runAnnCase } from '../../src/equivalence/annResult.js';
+import { SpikingNetwork } from '../../src/actors/spikingNetwork.js';
+import { runAnnCase } from '../../src/equivalence/layerResults.js';
 import { QuiescenceError } from '../../src/errors.js';
 import { readCaseFile } from '../../src/network/caseFile.js';
 import { decodeEventLog, EventLogWriter, LogKind, PhaseMark } from '../../src/streams/eventLog.js';
@@ -62,8 +62,8 @@ describe('quiescence detection', async () => {
   it('a run stops when a layer emits more than its event bound', async () => {
     const snn = new SpikingNetwork(c.network, {});
     // Pretend the bound were tiny: the runtime check must fire instead of running on.
-    const original = snn.checkBudget.bind(snn);
-    snn.checkBudget = (input, alpha) => {
+    const original = snn.budget.check.bind(snn.budget);
+    snn.budget.check = (input, alpha) => {
       const b = original(input, alpha);
       b.layers[0].forward = 3;
       return b;

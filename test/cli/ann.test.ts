@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runAnnCase } from '../../src/equivalence/annResult.js';
+import { runAnnCase } from '../../src/equivalence/layerResults.js';
 import { readCaseFile } from '../../src/network/caseFile.js';
 import { runCli } from '../support/cli.js';
 

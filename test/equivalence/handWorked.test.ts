@@ -1,6 +1,6 @@
 /** Small networks whose S, V, E, dW, db were worked out by hand (the arithmetic is in the comments). */
 import { describe, expect, it } from 'vitest';
-import { runAnnBatch, runAnnCase } from '../../src/equivalence/annResult.js';
+import { runAnnBatch, runAnnCase } from '../../src/equivalence/layerResults.js';
 import { parseCase } from '../../src/network/caseFile.js';
 
 describe('integer ANN on hand-worked networks', () => {

@@ -3,7 +3,7 @@ import { IntegerAnn } from '../../src/equivalence/integerAnn.js';
 import { assertExactRange, computeBounds } from '../../src/equivalence/rangeGuard.js';
 import { RangeGuardError } from '../../src/errors.js';
 import { parseCase } from '../../src/network/caseFile.js';
-import { runAnnCase } from '../../src/equivalence/annResult.js';
+import { runAnnCase } from '../../src/equivalence/layerResults.js';
 
 const twoLayer = (w: number, theta: number, input: number) =>
   parseCase({

@@ -1,7 +1,7 @@
 /** The fast kernels against the explicit-connection reference, and conv/pool against their dense expansion. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runAnnCase } from '../../src/equivalence/annResult.js';
+import { runAnnCase } from '../../src/equivalence/layerResults.js';
 import { buildNetwork, architectureOf, type LayerParams } from '../../src/network/build.js';
 import type { LayerArch } from '../../src/network/architecture.js';
 import type { SpikeCase } from '../../src/network/caseFile.js';

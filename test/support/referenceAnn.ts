@@ -6,7 +6,7 @@ import { roundHalfAway } from '../../src/network/rounding.js';
 import type { SpikeCase } from '../../src/network/caseFile.js';
 import { sizeOf, type NeuronLayer } from '../../src/network/topology.js';
 import { topErrorCompartment } from '../../src/equivalence/topError.js';
-import type { LayerResult } from '../../src/equivalence/annResult.js';
+import type { LayerResult } from '../../src/equivalence/layerResults.js';
 
 export interface Connection {
   from: number;

@@ -14,7 +14,7 @@ import { evaluate } from '../../src/train/evaluate.js';
 import { powerOfTwoTheta, quantiseNetwork } from '../../src/train/tfjs/quantise.js';
 import { batchTransforms, shiftImage, transformImage } from '../../src/train/tfjs/augment.js';
 import { trainTfjs, type TfjsTrainConfig } from '../../src/train/tfjs/tfjsTrainer.js';
-import { realParameters } from '../../src/equivalence/tfjs/paramLayout.js';
+import { realParameters } from '../../src/train/tfjs/paramLayout.js';
 
 const tiny = tinyMnistTopology();
 const splits = loadDataset('mnist');

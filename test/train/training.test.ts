@@ -8,17 +8,16 @@ import { initNetwork } from '../../src/network/init.js';
 import { decodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
 import { sliceDataset } from '../../src/train/data/dataset.js';
 import { loadDataset } from '../../src/train/data/sources.js';
-import { trainExact, TrainingError, type ExactTrainConfig } from '../../src/train/exactTrainer.js';
+import { trainExact } from '../../src/train/exact/exactTrainer.js';
+import { TrainingError, type TrainConfig } from '../../src/train/trainingLoop.js';
 import { IntegerSgd, RealSgd, updateSlice } from '../../src/train/optimizer.js';
-import { trainOnlineSideBySide } from '../../src/train/onlineSnn.js';
-import { parseOrders } from '../../src/streams/orders/index.js';
 import { hasWeights, type Network } from '../../src/network/topology.js';
 
 const tiny = tinyMnistTopology();
 const splits = loadDataset('mnist');
 const train = sliceDataset(splits.train, 0, 320);
 const validation = sliceDataset(splits.validation, 0, 100);
-const config: ExactTrainConfig = { epochs: 2, batch: 16, alpha: 50, seed: 3, inputScale: 255, optimizer: { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' } };
+const config: TrainConfig = { epochs: 2, batch: 16, alpha: 50, seed: 3, inputScale: 255, optimizer: { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine' } };
 const weightsOf = (c: { network: Network }) => c.network.layers.filter(hasWeights).map((l) => [Array.from(l.weights), Array.from(l.bias)]);
 
 describe('exact engine', () => {
@@ -72,13 +71,6 @@ describe('data-parallel exact training', () => {
     expect(weightsOf(runs[1])).toEqual(weightsOf(runs[0]));
     expect(weightsOf(runs[2])).toEqual(weightsOf(runs[0]));
     expect(runs[1].history[0].trainAccuracy).toBe(runs[0].history[0].trainAccuracy);
-  });
-});
-
-describe('on-line training through the SNN', () => {
-  it('keeps weights identical to the integer ANN trainer after every step', async () => {
-    const reports = await trainOnlineSideBySide(initNetwork(tiny, { seed: 4 }), train, 3, 4, 50, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', inputScale: 255 }, { orders: parseOrders('split,shuffle'), seed: 6 }, 6);
-    expect(reports.map((r) => r.identical)).toEqual([true, true, true]);
   });
 });
 

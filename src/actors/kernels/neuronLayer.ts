@@ -1,5 +1,5 @@
 /**
- * The neuron rule of SpikeGrad (SPEC §3–§4) for the neurons [lo, hi) of one layer, on typed arrays.
+ * The neuron rule of SpikeGrad (docs/algorithm.md §3–§4) for the neurons [lo, hi) of one layer, on typed arrays.
  * It integrates packets, fires through the standard and residual functions, runs the error compartment
  * and accumulates weight increments. It knows nothing of actors, streams or workers: spikes leave
  * through a SpikeSink, and whoever calls it decides when each phase runs.
@@ -8,6 +8,9 @@ import { biasIndex, fanIn, fanOut, weightsOf, type Synapses } from '../../networ
 import { sizeOf, type Conv2dLayer, type NeuronLayer } from '../../network/topology.js';
 import type { PacketView, SpikeSink } from '../../streams/packet.js';
 import { residualSpike, standardSpike } from './spikeFunctions.js';
+
+/** A sink for calls that never fire. */
+const DISCARD: SpikeSink = { push: () => {} };
 
 /** `single`: one evaluation of the standard function per incoming event (the paper); `burst`: fire until quiet. */
 export type SpikePolicy = 'single' | 'burst';
@@ -26,11 +29,14 @@ export interface NeuronLayerOptions {
 export class NeuronLayerKernel {
   readonly lo: number;
   readonly hi: number;
-  /** Forward compartment, accumulated output, backward compartment, accumulated error (= transmitted E). */
+  /**
+   * Forward compartment V, accumulated output S, error compartment U, and the transmitted error E: the
+   * net count of error spikes (a neuron with f' = 0 never fires, so it is the gated count too).
+   */
   readonly V: Float64Array;
   readonly S: Float64Array;
   readonly U: Float64Array;
-  readonly Z: Float64Array;
+  readonly E: Float64Array;
   readonly fPrime: Uint8Array;
   /** Increments of the weights and biases, summed over this kernel's neurons and examples. */
   readonly dW: Float64Array;
@@ -68,7 +74,7 @@ export class NeuronLayerKernel {
     this.V = new Float64Array(n);
     this.S = new Float64Array(n);
     this.U = new Float64Array(n);
-    this.Z = new Float64Array(n);
+    this.E = new Float64Array(n);
     this.fPrime = new Uint8Array(n);
     this.theta = layer.theta;
     this.thetaBp = layer.thetaBp;
@@ -86,7 +92,7 @@ export class NeuronLayerKernel {
     this.conv = layer.kind === 'conv2d' ? ConvFanOut.forRange(layer, this.lo, this.hi) : null;
   }
 
-  /** Start of an example: V = b (the bias enters once, as the initial potential), S = U = Z = 0. */
+  /** Start of an example: V = b (the bias enters once, as the initial potential), S = U = E = 0. */
   resetForward(): void {
     // Weights may have changed since the last example (on-line training).
     this.conv?.refreshWeights();
@@ -96,7 +102,7 @@ export class NeuronLayerKernel {
     }
     this.S.fill(0);
     this.U.fill(0);
-    this.Z.fill(0);
+    this.E.fill(0);
     this.fPrime.fill(0);
   }
 
@@ -107,10 +113,19 @@ export class NeuronLayerKernel {
 
   /** Forward standard phase: add w·value for every event and let the receivers fire. */
   integrateForward(p: PacketView, out: SpikeSink): void {
-    if (this.conv) return this.integrateConv(this.conv, p, out);
+    this.integrate(p, out, !this.isTop);
+  }
+
+  /** Add w·value for every event without firing (replaying spikes that a log says were sent). */
+  accumulateForward(p: PacketView): void {
+    this.integrate(p, DISCARD, false);
+  }
+
+  private integrate(p: PacketView, out: SpikeSink, fire: boolean): void {
+    if (this.conv) return this.integrateConv(this.conv, p, out, fire);
     const { start, pairs } = this.inbound;
     const w = this.weights, V = this.V;
-    const theta = this.theta, silent = this.isTop;
+    const theta = this.theta;
     for (let e = 0; e < p.length; e++) {
       const j = p.index[e];
       const x = p.value[e];
@@ -120,13 +135,13 @@ export class NeuronLayerKernel {
         const i = pairs[k];
         const v = (V[i] += x * w[pairs[k + 1]]);
         // Only a potential at or past ±Θ can fire: test that inline, call out only then.
-        if ((v >= theta || v <= -theta) && !silent) this.fireForward(i, out);
+        if ((v >= theta || v <= -theta) && fire) this.fireForward(i, out);
       }
     }
   }
 
   /** The same accumulations as the synapse lists give, found from the input's position. */
-  private integrateConv(cv: ConvFanOut, p: PacketView, out: SpikeSink): void {
+  private integrateConv(cv: ConvFanOut, p: PacketView, out: SpikeSink, fire: boolean): void {
     const V = this.V, wt = cv.transposed, theta = this.theta, start = this.inbound.start;
     const { k, stride, padding, inH, inW, outH, outW, channels } = cv;
     const plane = outH * outW, inPlane = inH * inW;
@@ -148,7 +163,7 @@ export class NeuronLayerKernel {
           for (let q = 0; q < channels; q++) {
             const i = q * plane + at;
             const v = (V[i] += x * wt[wBase + q]);
-            if (v >= theta || v <= -theta) this.fireForward(i, out);
+            if ((v >= theta || v <= -theta) && fire) this.fireForward(i, out);
           }
         }
       }
@@ -164,6 +179,13 @@ export class NeuronLayerKernel {
       S[i] += s;
       out.push(this.lo + i, s);
     } while (this.burst);
+  }
+
+  /** A forward spike s of our neuron `neuron` (global index) taken from a log: V −= s·Θ, S += s. */
+  applyForwardSpike(neuron: number, s: number): void {
+    const i = neuron - this.lo;
+    this.V[i] -= s * this.theta;
+    this.S[i] += s;
   }
 
   /** Forward residual phase: fire each neuron through the residual function until it returns 0. */
@@ -190,14 +212,26 @@ export class NeuronLayerKernel {
 
   /** The classification layer's error compartment starts at U^L; it then fires like any error neuron. */
   startTopError(U0: ArrayLike<number>, out: SpikeSink): void {
-    for (let i = 0; i < this.U.length; i++) {
-      this.U[i] = U0[this.lo + i];
-      this.fireError(i, out);
-    }
+    this.loadTopError(U0);
+    for (let i = 0; i < this.U.length; i++) this.fireError(i, out);
+  }
+
+  /** U = U^L without firing (replaying a log, whose error spikes follow). */
+  loadTopError(U0: ArrayLike<number>): void {
+    for (let i = 0; i < this.U.length; i++) this.U[i] = U0[this.lo + i];
   }
 
   /** Backward standard phase: error spikes δ from neuron k above add w_kj·δ to U_j. */
   integrateBackward(p: PacketView, out: SpikeSink): void {
+    this.integrateErrors(p, out, true);
+  }
+
+  /** Add w_kj·δ for every error spike without firing (replaying a log). */
+  accumulateBackward(p: PacketView): void {
+    this.integrateErrors(p, DISCARD, false);
+  }
+
+  private integrateErrors(p: PacketView, out: SpikeSink, fire: boolean): void {
     const { start, pairs } = this.errorInbound!;
     const w = this.upperWeights!, U = this.U, fPrime = this.fPrime;
     const thetaBp = this.thetaBp;
@@ -208,16 +242,16 @@ export class NeuronLayerKernel {
       for (let r = 2 * start[k]; r < end; r += 2) {
         const j = pairs[r];
         const u = (U[j] += w[pairs[r + 1]] * delta);
-        if ((u >= thetaBp || u <= -thetaBp) && fPrime[j] === 1) this.fireError(j, out);
+        if ((u >= thetaBp || u <= -thetaBp) && fire && fPrime[j] === 1) this.fireError(j, out);
       }
     }
   }
 
   private fireError(i: number, out: SpikeSink): void {
     if (this.fPrime[i] === 0) return;
-    const U = this.U, Z = this.Z, thetaBp = this.thetaBp;
+    const U = this.U, E = this.E, thetaBp = this.thetaBp;
     do {
-      const z = standardSpike(U[i], thetaBp, Z[i], false);
+      const z = standardSpike(U[i], thetaBp, E[i], false);
       if (z === 0) return;
       this.emitError(i, z, out);
     } while (this.burst);
@@ -225,21 +259,27 @@ export class NeuronLayerKernel {
 
   /** Backward residual phase (top-down, once everything above is quiet). */
   residualBackward(out: SpikeSink): void {
-    const U = this.U, Z = this.Z, thetaBp = this.thetaBp;
+    const U = this.U, E = this.E, thetaBp = this.thetaBp;
     for (let i = 0; i < U.length; i++) {
       if (this.fPrime[i] === 0) continue;
-      for (let z = residualSpike(U[i], thetaBp, Z[i], false); z !== 0; z = residualSpike(U[i], thetaBp, Z[i], false)) {
+      for (let z = residualSpike(U[i], thetaBp, E[i], false); z !== 0; z = residualSpike(U[i], thetaBp, E[i], false)) {
         this.emitError(i, z, out);
       }
     }
   }
 
-  /** U −= z·Θbp, Z += z, send δ = z down, and add −δ·S_j to Δw_ij for every input j, −δ to Δb_i. */
+  /** U −= z·Θbp, E += z, send δ = z down, and add −δ·S_j to Δw_ij for every input j, −δ to Δb_i. */
   private emitError(i: number, z: number, out: SpikeSink): void {
+    this.applyErrorSpike(this.lo + i, z);
+    out.push(this.lo + i, z);
+  }
+
+  /** An error spike z of our neuron `neuron` (global index): U −= z·Θbp, E += z, and its increments. */
+  applyErrorSpike(neuron: number, z: number): void {
+    const i = neuron - this.lo;
     this.U[i] -= z * this.thetaBp;
-    this.Z[i] += z;
-    const g = this.lo + i;
-    out.push(g, z);
+    this.E[i] += z;
+    const g = neuron;
     const { start, pairs } = this.ownFanIn;
     this.accumulations += start[g + 1] - start[g];
     if (!this.hasParams) return;
@@ -248,6 +288,15 @@ export class NeuronLayerKernel {
     for (let r = 2 * start[g]; r < end; r += 2) dW[pairs[r + 1]] -= z * x[pairs[r]];
     this.db[biasIndex(this.layer, g)] -= z;
   }
+}
+
+/**
+ * The kernel of neuron layer `l` of `layers` (bottom to top) for its neurons [lo, hi) (default: all):
+ * the one place a kernel is built, in this thread or in a shard.
+ */
+export function layerKernel(layers: readonly NeuronLayer[], l: number, policy: SpikePolicy, range?: readonly [number, number]): NeuronLayerKernel {
+  const L = layers.length - 1;
+  return new NeuronLayerKernel(layers[l], { policy, isTop: l === L, upper: l < L ? layers[l + 1] : null, lo: range?.[0], hi: range?.[1] });
 }
 
 /**

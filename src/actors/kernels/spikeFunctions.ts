@@ -1,6 +1,6 @@
 /**
- * The two spike functions of SPEC §3–§4, written on integers (comparisons against Θ/2 as 2·V vs Θ).
- * Error neurons use the linear forms on U, Θbp and Z.
+ * The two spike functions of docs/algorithm.md §3–§4, written on integers (comparisons against Θ/2 as 2·V vs Θ).
+ * Error neurons use the linear forms on U, Θbp and E.
  */
 
 /** Standard function: +1 if V ≥ Θ; −1 if V ≤ −Θ (relu: and S > 0); else 0. */

@@ -44,3 +44,17 @@ export function splitTrainValidation(train: Dataset, test: Dataset, validationSi
     test: { ...test, name: `${test.name.split('/')[0]}/test` },
   };
 }
+
+const largestPixels = new WeakMap<Uint8Array, number>();
+
+/** The largest pixel value of a data set (the bound of its first layer's input), computed once. */
+export function largestPixel(d: Dataset): number {
+  let max = largestPixels.get(d.images);
+  if (max === undefined) {
+    max = 0;
+    const pixels = d.images.subarray(0, d.count * imageSize(d));
+    for (let i = 0; i < pixels.length; i++) if (pixels[i] > max) max = pixels[i];
+    largestPixels.set(d.images, max);
+  }
+  return max;
+}

@@ -7,7 +7,6 @@ import { splitTrainValidation, type Dataset, type DatasetSplits } from './datase
 import { loadIdxPair } from './idx.js';
 
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
-export type DatasetName = (typeof DATASET_NAMES)[number];
 
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 

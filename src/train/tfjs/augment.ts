@@ -18,8 +18,6 @@ export interface Augmentation {
   scale: number;
 }
 
-export const NO_AUGMENTATION: Augmentation = { shift: 0, rotate: 0, scale: 0 };
-
 export function augments(a: Augmentation | undefined): a is Augmentation {
   return a !== undefined && (a.shift > 0 || a.rotate > 0 || a.scale > 0);
 }

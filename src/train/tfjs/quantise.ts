@@ -1,10 +1,10 @@
 /**
  * Export of real-unit weights to an integer network: per weighted layer a power-of-two Θ chosen so the
  * largest weight gets `weightBits` bits (quantisation then costs no accuracy), w = roundHalfAway(W·Θ),
- * b = roundHalfAway(b·Θ), and every Θbp rescaled with the Θ above it (unscaled gradients, SPEC §5).
+ * b = roundHalfAway(b·Θ), and every Θbp rescaled with the Θ above it (unscaled gradients, docs/algorithm.md §5).
  */
 import { InputError } from '../../errors.js';
-import { fromTfjsLayout } from '../../equivalence/tfjs/paramLayout.js';
+import { fromTfjsLayout } from './paramLayout.js';
 import { architectureOf, buildNetwork, type LayerParams } from '../../network/build.js';
 import { roundHalfAwayReal } from '../../network/rounding.js';
 import { hasWeights, type Network } from '../../network/topology.js';

@@ -4,12 +4,12 @@
  * in a worker). The same class serves this thread and every worker thread.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { TfjsNetwork, type BatchGradients, type TfjsNetworkOptions } from '../../equivalence/tfjs/tfjsNetwork.js';
+import { TfjsNetwork, type BatchGradients, type TfjsNetworkOptions } from './tfjsNetwork.js';
 import type { Network } from '../../network/topology.js';
 import type { Dataset } from '../data/dataset.js';
 import { BatchBuilder } from './batchTensors.js';
 
-export const EVALUATION_BATCH = 500;
+const EVALUATION_BATCH = 500;
 
 export class TfjsReplica {
   readonly model: TfjsNetwork;

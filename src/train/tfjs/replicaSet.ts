@@ -4,9 +4,12 @@
  * worker order, so a seed and a worker count determine the result.
  */
 import * as Comlink from 'comlink';
-import { WorkerPool } from '../../actors/workers/workerPool.js';
-import { useBackend, type BackendRequest } from '../../equivalence/tfjs/backend.js';
-import type { TfjsNetworkOptions } from '../../equivalence/tfjs/tfjsNetwork.js';
+import { partRange } from '../../workers/partition.js';
+import { WorkerPool } from '../../workers/pool.js';
+import { sharedArray, sharedCopy } from '../../workers/shared.js';
+import { workerModule } from '../../workers/spawn.js';
+import { useBackend, type BackendRequest } from './backend.js';
+import type { TfjsNetworkOptions } from './tfjsNetwork.js';
 import { networkSpec } from '../../network/build.js';
 import type { Network } from '../../network/topology.js';
 import { imageSize, type Dataset } from '../data/dataset.js';
@@ -14,6 +17,8 @@ import { updateSlice, type SgdLayout, type StepCoefficients } from '../optimizer
 import { TRANSFORM_SIZE } from './augment.js';
 import { TfjsReplica } from './replica.js';
 import type { TfjsWorkerApi } from './tfjsWorker.js';
+
+const TFJS_WORKER = workerModule(import.meta.url, 'tfjsWorker');
 
 export interface StepGradients {
   loss: number;
@@ -52,17 +57,12 @@ export interface ReplicaSetConfig {
 
 /** A copy of an optimizer's state in shared memory, for workers to update in place. */
 export function sharedLayout(layout: SgdLayout): SgdLayout {
-  const share = (a: Float64Array) => {
-    const copy = new Float64Array(new SharedArrayBuffer(a.byteLength));
-    copy.set(a);
-    return copy;
-  };
-  return { ...layout, master: layout.master.map(share), velocity: layout.velocity.map(share) };
+  return { ...layout, master: layout.master.map(sharedCopy), velocity: layout.velocity.map(sharedCopy) };
 }
 
 /** One buffer per parameter tensor: weights and bias of each weighted layer. */
 const weightBuffers = (network: Network, shared: boolean): Float32Array[] =>
-  network.layers.flatMap((l) => ('weights' in l ? [l.weights.length, l.bias.length] : [])).map((n) => new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n)));
+  network.layers.flatMap((l) => ('weights' in l ? [l.weights.length, l.bias.length] : [])).map((n) => (shared ? sharedArray(Float32Array, n) : new Float32Array(n)));
 
 export async function openReplicaSet(config: ReplicaSetConfig): Promise<ReplicaSet> {
   return config.workers > 1 ? openWorkerReplicas(config) : openLocalReplica(config);
@@ -87,16 +87,11 @@ async function openLocalReplica(config: ReplicaSetConfig): Promise<ReplicaSet> {
 
 /** A copy of a data set in shared memory, so workers read it without copies. */
 function shareDataset(d: Dataset): Dataset {
-  const images = new Uint8Array(new SharedArrayBuffer(d.count * imageSize(d)));
-  images.set(d.images.subarray(0, d.count * imageSize(d)));
-  const labels = new Uint8Array(new SharedArrayBuffer(d.count));
-  labels.set(d.labels.subarray(0, d.count));
-  return { ...d, images, labels };
+  return { ...d, images: sharedCopy(d.images.subarray(0, d.count * imageSize(d))), labels: sharedCopy(d.labels.subarray(0, d.count)) };
 }
 
 async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet> {
-  const here = import.meta.url;
-  const pool = new WorkerPool<TfjsWorkerApi>(new URL(`./tfjsWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here), config.workers);
+  const pool = new WorkerPool<TfjsWorkerApi>(TFJS_WORKER, config.workers);
   const weights = weightBuffers(config.network, true);
   const grads = pool.handles.map(() => weightBuffers(config.network, true));
   const data: [string, Dataset][] = [...config.data].map(([name, d]) => [name, shareDataset(d)]);
@@ -108,7 +103,7 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
     await pool.close();
     throw e;
   }
-  const parts = (n: number) => pool.handles.map((h) => [h, Math.floor((h.id * n) / pool.size), Math.floor(((h.id + 1) * n) / pool.size)] as const);
+  const parts = (n: number) => pool.handles.map((h) => [h, ...partRange(n, pool.size, h.id)] as const);
   return {
     backend: `${backends[0]} × ${pool.size} workers`,
     weights,

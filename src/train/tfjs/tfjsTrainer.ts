@@ -3,22 +3,20 @@
  * or float gradient) with the shared optimizer step, and exports the integer network each epoch. The
  * validation figure is the exported integer network's, computed in tfjs with its integer weights.
  */
-import { fromTfjsLayout, realParameters } from '../../equivalence/tfjs/paramLayout.js';
-import type { BackendRequest } from '../../equivalence/tfjs/backend.js';
-import type { GradientMode } from '../../equivalence/tfjs/spikeOps.js';
-import { roundHalfAwayReal } from '../../network/rounding.js';
+import { fromTfjsLayout, realParameters } from './paramLayout.js';
+import type { BackendRequest } from './backend.js';
+import type { GradientMode } from './spikeOps.js';
 import { hasWeights, type Conv2dLayer, type DenseLayer, type Network } from '../../network/topology.js';
-import { cloneNetwork } from '../onlineSnn.js';
+import { cloneNetwork } from '../../network/build.js';
 import type { Checkpoint } from '../checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
-import type { ExactTrainConfig } from '../exactTrainer.js';
-import { firstLayerUnit, RealSgd } from '../optimizer.js';
-import { runTrainingLoop, type LoopResult, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
+import { firstLayerUnit, RealSgd, roundMasters } from '../optimizer.js';
+import { runTrainingLoop, type LoopResult, type TrainConfig, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
 import { augments, batchTransforms } from './augment.js';
 import { quantiseNetwork } from './quantise.js';
 import { openReplicaSet, sharedLayout, type ReplicaSet } from './replicaSet.js';
 
-export interface TfjsTrainConfig extends ExactTrainConfig {
+export interface TfjsTrainConfig extends TrainConfig {
   gradient: GradientMode;
   backend: BackendRequest;
   /** Bits given to the largest weight of each layer on export. */
@@ -166,9 +164,7 @@ function withMasters(network: Network, layers: (DenseLayer | Conv2dLayer)[], sgd
   copy.layers.filter(hasWeights).forEach((l, k) => {
     const master = sgd.state.master[k];
     const nw = layers[k].weights.length;
-    const weights = fromTfjsLayout(l, master.subarray(0, nw));
-    for (let i = 0; i < nw; i++) l.weights[i] = roundHalfAwayReal((weights[i] / sgd.units[k]) * l.theta);
-    for (let i = 0; i < l.bias.length; i++) l.bias[i] = roundHalfAwayReal(master[nw + i] * l.theta);
+    roundMasters(fromTfjsLayout(l, master.subarray(0, nw)), master.subarray(nw), sgd.units[k], l);
   });
   return copy;
 }

@@ -2,8 +2,8 @@
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort } from 'node:worker_threads';
-import { useBackend, type BackendRequest } from '../../equivalence/tfjs/backend.js';
-import type { TfjsNetworkOptions } from '../../equivalence/tfjs/tfjsNetwork.js';
+import { useBackend, type BackendRequest } from './backend.js';
+import type { TfjsNetworkOptions } from './tfjsNetwork.js';
 import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
 import type { Dataset } from '../data/dataset.js';
 import { updateSlice, type SgdLayout, type StepCoefficients } from '../optimizer.js';

@@ -5,7 +5,7 @@
 import type { Conv2dLayer, DenseLayer } from '../../network/topology.js';
 
 /** Index in the tfjs layout of each weight in the network layout. */
-export function tfjsIndexOf(layer: DenseLayer | Conv2dLayer): Int32Array {
+function tfjsIndexOf(layer: DenseLayer | Conv2dLayer): Int32Array {
   const index = new Int32Array(layer.weights.length);
   if (layer.kind === 'dense') {
     const inputs = layer.weights.length / layer.units;

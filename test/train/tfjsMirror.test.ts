@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { IntegerAnn } from '../../src/equivalence/integerAnn.js';
-import { useBackend, type BackendName } from '../../src/equivalence/tfjs/backend.js';
-import { realParameters, toTfjsLayout } from '../../src/equivalence/tfjs/paramLayout.js';
-import { TfjsNetwork } from '../../src/equivalence/tfjs/tfjsNetwork.js';
+import { useBackend, type BackendName } from '../../src/train/tfjs/backend.js';
+import { realParameters, toTfjsLayout } from '../../src/train/tfjs/paramLayout.js';
+import { TfjsNetwork } from '../../src/train/tfjs/tfjsNetwork.js';
 import { InputError } from '../../src/errors.js';
 import type { Architecture, LayerArch } from '../../src/network/architecture.js';
 import { buildNetwork, type LayerParams } from '../../src/network/build.js';
@@ -103,7 +103,7 @@ describe.each(BACKENDS)('tfjs mirror on the %s backend', (backend) => {
       const batch = inputs(network, 4, new Rng(seed + 100));
       const params = paramsOf(network, model);
       const x = inputTensor(network, batch);
-      const outputs = model.forwardLayers(x, params);
+      const outputs = model.layerOutputs(x, params);
       const ann = new IntegerAnn(network);
       const neuronOutputs = outputs.filter((_, i) => network.layers[i].kind !== 'flatten');
       batch.forEach((input, n) => {

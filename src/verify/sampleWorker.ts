@@ -2,9 +2,6 @@
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort } from 'node:worker_threads';
-import { createSampleService } from '../verify.js';
+import { sampleService } from './sampleVerifier.js';
 
-const service = createSampleService();
-export type SampleApi = typeof service;
-
-if (parentPort) Comlink.expose(service, nodeEndpoint(parentPort));
+if (parentPort) Comlink.expose(sampleService(), nodeEndpoint(parentPort));

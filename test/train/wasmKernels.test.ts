@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { useBackend } from '../../src/equivalence/tfjs/backend.js';
+import { useBackend } from '../../src/train/tfjs/backend.js';
 import { Rng } from '../../src/random.js';
 
 const integers = (shape: number[], seed: number) => {

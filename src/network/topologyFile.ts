@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { inputShapeSchema, layerArchSchema, parseWith, type Architecture } from '../network/architecture.js';
-import { cifar10Architecture, mnistArchitecture } from '../network/presets.js';
+import { inputShapeSchema, layerArchSchema, parseWith, type Architecture } from './architecture.js';
+import { cifar10Architecture, mnistArchitecture } from './presets.js';
 
 export function resolveTopology(name: string, theta?: number): Architecture {
   if (name === 'mnist') return mnistArchitecture(theta);

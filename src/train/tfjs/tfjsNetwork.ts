@@ -1,5 +1,5 @@
 /**
- * A TensorFlow.js mirror of an integer network (SPEC §6): real-unit parameters w/Θ and b/Θ in tfjs
+ * A TensorFlow.js mirror of an integer network (docs/algorithm.md §6): real-unit parameters w/Θ and b/Θ in tfjs
  * layouts (conv filters [ky][kx][in][out], dense [in][out], activations NHWC), rounded spike-count
  * activations, and the spike gradient computed layer by layer from the recorded forward pass. For an
  * integer network with power-of-two thresholds and every value below 2^24, its forward pass is the
@@ -108,19 +108,17 @@ export class TfjsNetwork {
     });
   }
 
-  /** The outputs of every layer (S for neuron layers below the top, z = a/Θ for the top). */
-  forwardLayers(x: tf.Tensor, params: readonly tf.Tensor[]): tf.Tensor[] {
-    return this.run(x, params);
-  }
-
   /** Logits z^L = a^L/Θ_L. */
   forward(x: tf.Tensor, params: readonly tf.Tensor[]): tf.Tensor2D {
-    const outputs = this.forwardLayers(x, params);
+    const outputs = this.layerOutputs(x, params);
     return tf.reshape(outputs[outputs.length - 1], [x.shape[0], this.classes]);
   }
 
-  /** The forward pass; with `records`, what the backward pass needs is pushed there, one per layer. */
-  private run(x: tf.Tensor, params: readonly tf.Tensor[], records?: LayerRecord[]): tf.Tensor[] {
+  /**
+   * The outputs of every layer (S for neuron layers below the top, z = a/Θ for the top); with
+   * `records`, what the backward pass needs is pushed there, one per layer.
+   */
+  layerOutputs(x: tf.Tensor, params: readonly tf.Tensor[], records?: LayerRecord[]): tf.Tensor[] {
     const outputs: tf.Tensor[] = [];
     let h = x;
     for (const { step, round } of this.plan) {
@@ -161,7 +159,7 @@ export class TfjsNetwork {
     let result: BatchGradients | undefined;
     tf.tidy(() => {
       const records: LayerRecord[] = [];
-      const outputs = this.run(x, params, records);
+      const outputs = this.layerOutputs(x, params, records);
       const top = outputs[outputs.length - 1];
       const logits = tf.reshape(top, [x.shape[0], this.classes]);
       const { loss, correct, active } = this.scoreRows(logits.dataSync() as Float32Array, labels);
@@ -184,7 +182,7 @@ export class TfjsNetwork {
 
   /**
    * From the top error, layer by layer down to the lowest weighted layer: E = roundHalfAway(g·scale)
-   * at each rounded layer (SPEC §5), gated by f' = [z > 0] at relu layers; −ΣΔW = E·Sᵀ summed over the
+   * at each rounded layer (docs/algorithm.md §5), gated by f' = [z > 0] at relu layers; −ΣΔW = E·Sᵀ summed over the
    * images and positions, −ΣΔb = ΣE. `pick` selects the back-propagated images of a recorded tensor.
    */
   private backward(topError: tf.Tensor, records: LayerRecord[], pick: (t: tf.Tensor) => tf.Tensor, params: readonly tf.Tensor[]): tf.Tensor[] {

@@ -5,30 +5,14 @@
  * Every epoch's order is a seeded shuffle of (seed, epoch), so a resumed run redoes the same batches
  * and ends with the same weights as an uninterrupted one.
  */
-import { IntegerAnn } from '../equivalence/integerAnn.js';
-import type { Network } from '../network/topology.js';
+import { IntegerAnn } from '../../equivalence/integerAnn.js';
+import type { Network } from '../../network/topology.js';
 import { LocalBatchRunner, ParallelBatchRunner, type BatchRunner } from './batchRunner.js';
-import type { Checkpoint } from './checkpoint.js';
-import type { Dataset } from './data/dataset.js';
-import { evaluate } from './evaluate.js';
-import { IntegerSgd, type OptimizerConfig } from './optimizer.js';
-import { runTrainingLoop, type EpochRecord, type TrainHooks, type TrainingEngine } from './trainingLoop.js';
-
-export interface ExactTrainConfig {
-  epochs: number;
-  batch: number;
-  alpha: number;
-  seed: number;
-  optimizer: Omit<OptimizerConfig, 'alpha' | 'totalSteps'>;
-  /** Magnitude of one input unit (255 for 8-bit pixels). */
-  inputScale: number;
-  /** Validation images scored after each epoch (default: all). */
-  validationSamples?: number;
-  /** Worker threads sharing each mini-batch (0 or 1: this thread). Results do not depend on it. */
-  workers?: number;
-}
-
-export { epochOrder, NanLossError, TrainingError, type BatchReport, type EpochRecord, type TrainHooks } from './trainingLoop.js';
+import type { Checkpoint } from '../checkpoint.js';
+import type { Dataset } from '../data/dataset.js';
+import { evaluate } from '../evaluate.js';
+import { IntegerSgd } from '../optimizer.js';
+import { runTrainingLoop, type EpochRecord, type TrainConfig, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
 
 export interface TrainResult {
   network: Network;
@@ -42,12 +26,12 @@ export async function trainExact(
   network: Network,
   train: Dataset,
   validation: Dataset,
-  config: ExactTrainConfig,
+  config: TrainConfig,
   hooks: TrainHooks = {},
   resume?: Checkpoint,
 ): Promise<TrainResult> {
   // The parallel runner moves the weights into shared memory: create it before the optimizer.
-  const runner: BatchRunner = (config.workers ?? 0) > 1 ? ParallelBatchRunner.create(network, config.workers!) : new LocalBatchRunner(network);
+  const runner: BatchRunner = (config.workers ?? 0) > 1 ? new ParallelBatchRunner(network, config.workers!) : new LocalBatchRunner(network);
   try {
     return await trainWith(runner, network, train, validation, config, hooks, resume);
   } finally {
@@ -60,7 +44,7 @@ async function trainWith(
   network: Network,
   train: Dataset,
   validation: Dataset,
-  config: ExactTrainConfig,
+  config: TrainConfig,
   hooks: TrainHooks,
   resume?: Checkpoint,
 ): Promise<TrainResult> {

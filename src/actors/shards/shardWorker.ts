@@ -9,7 +9,8 @@ import { parentPort } from 'node:worker_threads';
 import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
 import { neuronLayers } from '../../network/topology.js';
 import type { SpikeSink } from '../../streams/packet.js';
-import { NeuronLayerKernel, type SpikePolicy } from '../kernels/neuronLayer.js';
+import type { LayerState } from '../compute.js';
+import { layerKernel, type NeuronLayerKernel, type SpikePolicy } from '../kernels/neuronLayer.js';
 
 export interface SpikeBatch {
   index: Int32Array;
@@ -77,12 +78,8 @@ const view = (index: Int32Array, value: Float64Array) => ({ index, value, length
 export const shardApi = {
   init(spec: NetworkSpec, ranges: ([number, number] | null)[], policy: SpikePolicy, crashPlan: CrashPlan | null): void {
     const layers = neuronLayers(networkFromSpec(spec));
-    const L = layers.length - 1;
     crash = crashPlan;
-    kernels = layers.map((layer, l) => {
-      const r = ranges[l];
-      return r ? new NeuronLayerKernel(layer, { policy, isTop: l === L, upper: l < L ? layers[l + 1] : null, lo: r[0], hi: r[1] }) : null;
-    });
+    kernels = layers.map((_, l) => (ranges[l] ? layerKernel(layers, l, policy, ranges[l]!) : null));
   },
   resetForward: (l: number): SpikeBatch => run(l, (k) => k.resetForward()),
   integrateForward: (l: number, index: Int32Array, value: Float64Array): SpikeBatch => run(l, (k) => k.integrateForward(view(index, value), out)),
@@ -91,9 +88,9 @@ export const shardApi = {
   startTopError: (l: number, U0: Float64Array): SpikeBatch => run(l, (k) => k.startTopError(U0, out)),
   integrateBackward: (l: number, index: Int32Array, value: Float64Array): SpikeBatch => run(l, (k) => k.integrateBackward(view(index, value), out)),
   residualBackward: (l: number): SpikeBatch => run(l, (k) => k.residualBackward(out)),
-  state(l: number): { V: Float64Array; S: Float64Array; Z: Float64Array } {
+  state(l: number): LayerState {
     const k = kernel(l);
-    return { V: k.V.slice(), S: k.S.slice(), Z: k.Z.slice() };
+    return { V: k.V.slice(), S: k.S.slice(), E: k.E.slice() };
   },
   increments(l: number): { dW: Float64Array; db: Float64Array } {
     const k = kernel(l);

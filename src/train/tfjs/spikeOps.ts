@@ -1,5 +1,5 @@
 /**
- * The SpikeGrad activation, errors and pooling as TensorFlow.js ops (SPEC §4–§5), in real units: a
+ * The SpikeGrad activation, errors and pooling as TensorFlow.js ops (docs/algorithm.md §4–§5), in real units: a
  * layer's activation is the spike count S = roundHalfAway(f(z)) with z = a/Θ, and the errors are the
  * α-scaled integer errors E. `tf.round` rounds halves to even, so rounding is sign(x)·floor(|x| + 0.5).
  */
@@ -23,7 +23,7 @@ export function spikeCounts(y: tf.Tensor, nonNegative: boolean): tf.Tensor {
 /**
  * The error of a rounded layer from the gradient g of its spike counts: E = roundHalfAway(g·scale) in
  * spike mode, g·scale in float mode, with `scale` = Θ of the layer above / Θbp of this one (1 when Θbp
- * is chained, SPEC §5).
+ * is chained, docs/algorithm.md §5).
  */
 export function roundedError(g: tf.Tensor, mode: GradientMode, scale: number): tf.Tensor {
   return tf.tidy(() => {
@@ -34,7 +34,7 @@ export function roundedError(g: tf.Tensor, mode: GradientMode, scale: number): t
 
 /**
  * The top error from log-probabilities: E^L = roundHalfAway(roundHalfAway(α(p − y)·Θbp) / Θbp)
- * (spike; SPEC §4's compartment then its first spikes) or α(p − y) (float).
+ * (spike; docs/algorithm.md §4's compartment then its first spikes) or α(p − y) (float).
  */
 export function topError(mode: GradientMode, alpha: number, thetaBp: number): (logP: tf.Tensor, targets: tf.Tensor) => tf.Tensor {
   return (logP, targets) =>

@@ -5,24 +5,29 @@ import { parentPort } from 'node:worker_threads';
 import { IntegerAnn } from '../../equivalence/integerAnn.js';
 import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
 import { sizeOf } from '../../network/topology.js';
-import { runExamples } from '../../train/batchRunner.js';
+import { runExamples } from './examples.js';
 
 let ann: IntegerAnn | null = null;
 /** This worker's increment buffers in shared memory (dW, db per weighted layer), re-used every step. */
 let out: Float64Array[] = [];
+
+/** The range of the current shared weights, proved by the main thread for this step. */
+export interface CheckedRange {
+  maxAbsInput: number;
+  alpha: number;
+  maxIncrement: number;
+}
 
 export const trainApi = {
   init(spec: NetworkSpec, increments: Float64Array[]): void {
     ann = new IntegerAnn(networkFromSpec(spec));
     out = increments;
   },
-  run(images: Uint8Array, labels: Uint8Array, range: { maxAbsInput: number; alpha: number; maxIncrement: number }) {
+  run(images: Uint8Array, labels: Uint8Array, range: CheckedRange) {
     const a = ann!;
-    // The main thread changed the shared weights and proved their range for this step.
     a.rangeCheckedElsewhere(range.maxAbsInput, range.alpha, range.maxIncrement);
-    const alpha = range.alpha;
     const size = sizeOf(a.layers[0].inShape);
-    const result = runExamples(a, (k) => images.subarray(k * size, (k + 1) * size), labels, labels.length, alpha);
+    const result = runExamples(a, (k) => images.subarray(k * size, (k + 1) * size), labels, labels.length, range.alpha);
     result.increments.forEach((inc, k) => {
       out[2 * k].set(inc.dW);
       out[2 * k + 1].set(inc.db);

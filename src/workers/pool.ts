@@ -6,8 +6,8 @@
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Worker } from 'node:worker_threads';
-import { WorkerError } from '../../errors.js';
-import { spawnWorker, type WorkerModule } from './spawn.js';
+import { WorkerError } from '../errors.js';
+import { spawnWorker } from './spawn.js';
 
 export class WorkerHandle<Api> {
   readonly api: Comlink.Remote<Api>;
@@ -54,7 +54,7 @@ export class WorkerPool<Api> {
   readonly handles: WorkerHandle<Api>[];
   private closed = false;
 
-  constructor(module: WorkerModule | URL, size: number) {
+  constructor(module: URL, size: number) {
     this.handles = Array.from({ length: size }, (_, id) => new WorkerHandle<Api>(id, spawnWorker(module), () => void this.close()));
   }
 
@@ -73,15 +73,4 @@ export class WorkerPool<Api> {
       }),
     );
   }
-}
-
-/** Split n neurons into `parts` contiguous ranges of nearly equal size (empty ones dropped). */
-export function shardRanges(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let k = 0; k < parts; k++) {
-    const lo = Math.floor((k * n) / parts);
-    const hi = Math.floor(((k + 1) * n) / parts);
-    if (hi > lo) out.push([lo, hi]);
-  }
-  return out;
 }

@@ -9,7 +9,7 @@ import { sizeOf } from '../../network/topology.js';
 import type { Packet, SpikeSink } from '../../streams/packet.js';
 import type { LayerCompute, LayerState } from '../compute.js';
 import type { ShardApi, SpikeBatch } from './shardWorker.js';
-import type { WorkerHandle } from './workerPool.js';
+import type { WorkerHandle } from '../../workers/pool.js';
 
 export interface Shard {
   handle: WorkerHandle<ShardApi>;
@@ -85,12 +85,12 @@ export class ShardedCompute implements LayerCompute {
   async state(): Promise<LayerState> {
     const parts = await this.all('collecting the final state', (api) => api.state(this.position));
     const n = sizeOf(this.layer.outShape);
-    const s: LayerState = { V: new Float64Array(n), S: new Float64Array(n), Z: new Float64Array(n) };
+    const s: LayerState = { V: new Float64Array(n), S: new Float64Array(n), E: new Float64Array(n) };
     parts.forEach((part, k) => {
       const lo = this.shards[k].lo;
       s.V.set(part.V, lo);
       s.S.set(part.S, lo);
-      s.Z.set(part.Z, lo);
+      s.E.set(part.E, lo);
     });
     return s;
   }

@@ -3,25 +3,19 @@
  * increments from spikes on one side and from the integer ANN on the other, the same optimizer step,
  * and the integer weights compared after every step.
  */
-import { SpikingNetwork, type SnnOptions } from '../actors/simulation.js';
+import { SpikingNetwork, type SnnOptions } from '../actors/spikingNetwork.js';
 import { compareArrays, type Mismatch } from '../equivalence/compare.js';
 import { IntegerAnn } from '../equivalence/integerAnn.js';
-import { buildNetwork, networkSpec } from '../network/build.js';
+import { cloneNetwork } from '../network/build.js';
 import { hasWeights, type Network } from '../network/topology.js';
-import { imageAt, type Dataset } from './data/dataset.js';
-import { epochOrder } from './exactTrainer.js';
-import { IntegerSgd, type OptimizerConfig } from './optimizer.js';
+import { imageAt, type Dataset } from '../train/data/dataset.js';
+import { epochOrder } from '../train/trainingLoop.js';
+import { IntegerSgd, type OptimizerConfig } from '../train/optimizer.js';
 
 export interface OnlineStepReport {
   step: number;
   identical: boolean;
   mismatches: Mismatch[];
-}
-
-/** Deep copy of a network (its own weight arrays). */
-export function cloneNetwork(network: Network): Network {
-  const spec = networkSpec(network);
-  return buildNetwork(spec.arch, spec.params.map((p) => (p ? { weights: Float64Array.from(p.weights), bias: Float64Array.from(p.bias) } : undefined)));
 }
 
 export async function trainOnlineSideBySide(

@@ -1,0 +1,158 @@
+/**
+ * Statistics of spiking runs (docs/algorithm.md §8): events per layer and phase, redundant spikes,
+ * synaptic accumulations against the ANN's multiply-accumulates, the integer ANN's best case, and
+ * quiet times. The coordinator feeds it each finished example; it knows nothing of actors or buses.
+ */
+import { forEachConnection } from '../network/connectivity.js';
+import { connectionCount, sizeOf, type NeuronLayer } from '../network/topology.js';
+import type { LayerState } from './compute.js';
+import type { Direction } from './layerMachine.js';
+
+/** What a layer's runtime counts per phase. */
+export interface PhaseStats {
+  /** Spikes emitted in the standard part of the phase. */
+  standardEvents: number;
+  /** Spikes emitted by the residual function. */
+  residualEvents: number;
+  /** Synaptic accumulations (forward: into this layer; backward: by this layer's error spikes). */
+  accumulations: number;
+  /** Virtual time, from the start of its example, at which the layer finished the phase (latest over examples). */
+  quietAt: number;
+}
+
+export const emptyPhaseStats = (): PhaseStats => ({ standardEvents: 0, residualEvents: 0, accumulations: 0, quietAt: 0 });
+
+export interface PhaseReport extends PhaseStats {
+  events: number;
+  /** Σ|S| (forward) or Σ|E| (backward): the events an ideal order needs. */
+  netCount: number;
+  /** events − netCount. */
+  redundant: number;
+  /** The ANN's multiply-accumulates for this layer. */
+  macs: number;
+  /** accumulations / macs. */
+  relativeOps: number;
+  /** The same for the integer ANN's best case of |S| (or |E|) spikes per neuron. */
+  bestCaseRelativeOps: number;
+}
+
+export interface LayerReport {
+  layer: number;
+  kind: NeuronLayer['kind'];
+  forward: PhaseReport;
+  backward: PhaseReport;
+}
+
+export interface SnnStats {
+  examples: number;
+  inputEvents: number;
+  deliveries: number;
+  /** Virtual duration of the longest example (each example starts at time 0). */
+  virtualTime: number;
+  layers: LayerReport[];
+}
+
+interface NetCounts {
+  forward: number;
+  backward: number;
+  bestForward: number;
+  bestBackward: number;
+}
+
+export class SnnStatistics {
+  private readonly fanOutSizes: Int32Array[];
+  private readonly fanInSizes: Int32Array[];
+  private readonly netCounts: NetCounts[];
+  private examples = 0;
+  private inputEvents = 0;
+  private longestExample = 0;
+
+  constructor(
+    private readonly layers: readonly NeuronLayer[],
+    private readonly layerIndex: readonly number[],
+  ) {
+    // Connections per input (forward) and per neuron (backward) of each layer, for best-case figures.
+    this.fanOutSizes = layers.map((layer) => {
+      const sizes = new Int32Array(sizeOf(layer.inShape));
+      forEachConnection(layer, (j) => sizes[j]++);
+      return sizes;
+    });
+    this.fanInSizes = layers.map((layer) => {
+      const sizes = new Int32Array(sizeOf(layer.outShape));
+      forEachConnection(layer, (_, i) => sizes[i]++);
+      return sizes;
+    });
+    this.netCounts = layers.map(() => ({ forward: 0, backward: 0, bestForward: 0, bestBackward: 0 }));
+  }
+
+  countInputEvents(events: number): void {
+    this.inputEvents += events;
+  }
+
+  /** A finished example: its final states, its input, and the virtual time it took. */
+  addExample(input: Float64Array, states: readonly LayerState[], duration: number): void {
+    this.examples++;
+    this.longestExample = Math.max(this.longestExample, duration);
+    states.forEach((s, l) => {
+      const c = this.netCounts[l];
+      const below = l === 0 ? input : states[l - 1].S;
+      for (let i = 0; i < s.S.length; i++) c.forward += Math.abs(s.S[i]);
+      for (let i = 0; i < s.E.length; i++) {
+        c.backward += Math.abs(s.E[i]);
+        c.bestBackward += Math.abs(s.E[i]) * this.fanInSizes[l][i];
+      }
+      // Inputs arrive as one event per non-zero value; spikes as |S| events at best.
+      for (let j = 0; j < below.length; j++) c.bestForward += (l === 0 ? (below[j] !== 0 ? 1 : 0) : Math.abs(below[j])) * this.fanOutSizes[l][j];
+    });
+  }
+
+  /** The report, from each layer's phase counts and the bus's delivery count. */
+  report(phases: readonly Record<Direction, PhaseStats>[], deliveries: number): SnnStats {
+    const L = this.layers.length - 1;
+    const phase = (l: number, direction: Direction): PhaseReport => {
+      const s = phases[l][direction];
+      const c = this.netCounts[l];
+      const events = s.standardEvents + s.residualEvents;
+      const netCount = direction === 'forward' ? (l === L ? 0 : c.forward) : c.backward;
+      const macs = connectionCount(this.layers[l]) * Math.max(1, this.examples);
+      const best = direction === 'forward' ? c.bestForward : c.bestBackward;
+      return { ...s, events, netCount, redundant: events - netCount, macs, relativeOps: s.accumulations / macs, bestCaseRelativeOps: best / macs };
+    };
+    return {
+      examples: this.examples,
+      inputEvents: this.inputEvents,
+      deliveries,
+      virtualTime: this.longestExample,
+      layers: this.layers.map((layer, l) => ({ layer: this.layerIndex[l], kind: layer.kind, forward: phase(l, 'forward'), backward: phase(l, 'backward') })),
+    };
+  }
+}
+
+/** Add up statistics of disjoint runs (ratios recomputed from the sums). */
+export function mergeStats(parts: readonly SnnStats[]): SnnStats {
+  const [first, ...rest] = parts;
+  const out: SnnStats = structuredClone(first);
+  for (const p of rest) {
+    out.examples += p.examples;
+    out.inputEvents += p.inputEvents;
+    out.deliveries += p.deliveries;
+    out.virtualTime = Math.max(out.virtualTime, p.virtualTime);
+    p.layers.forEach((l, i) => {
+      for (const phase of ['forward', 'backward'] as const) {
+        const a = out.layers[i][phase], b = l[phase];
+        const best = a.bestCaseRelativeOps * a.macs + b.bestCaseRelativeOps * b.macs;
+        a.events += b.events;
+        a.standardEvents += b.standardEvents;
+        a.residualEvents += b.residualEvents;
+        a.accumulations += b.accumulations;
+        a.netCount += b.netCount;
+        a.redundant += b.redundant;
+        a.macs += b.macs;
+        a.quietAt = Math.max(a.quietAt, b.quietAt);
+        a.relativeOps = a.accumulations / a.macs;
+        a.bestCaseRelativeOps = best / a.macs;
+      }
+    });
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * One sample through the event-driven SNN and the integer ANN, every accumulated value (S, V, E, dW,
+ * db) compared in place; used in this thread and, as a service, inside each verification worker.
+ */
+import { SpikingNetwork } from '../actors/spikingNetwork.js';
+import type { SnnStats } from '../actors/statistics.js';
+import type { SpikePolicy } from '../actors/kernels/neuronLayer.js';
+import type { BatchSample } from '../equivalence/layerResults.js';
+import { compareArrays, type Mismatch } from '../equivalence/compare.js';
+import { IntegerAnn } from '../equivalence/integerAnn.js';
+import { networkFromSpec, type NetworkSpec } from '../network/build.js';
+import type { Network } from '../network/topology.js';
+import { parseOrders } from '../streams/orders/index.js';
+
+export interface VerifySettings {
+  /** Order spec, e.g. "split,delay" (default fifo). */
+  order?: string;
+  /** Sample i uses seed + i for its delivery order. */
+  seed?: number;
+  policy?: SpikePolicy;
+  eventBudget?: number;
+}
+
+export interface SampleVerdict {
+  index: number;
+  target: number;
+  predicted: number;
+  annPredicted: number;
+  equal: boolean;
+  /** The first differences, when not equal. */
+  mismatches: Mismatch[];
+}
+
+export class SampleVerifier {
+  private readonly snn: SpikingNetwork;
+  private readonly ann: IntegerAnn;
+
+  constructor(
+    readonly network: Network,
+    private readonly settings: VerifySettings,
+  ) {
+    this.snn = new SpikingNetwork(network, { orders: parseOrders(settings.order ?? 'fifo'), policy: settings.policy, eventBudget: settings.eventBudget });
+    this.ann = new IntegerAnn(network);
+  }
+
+  /** Compares typed arrays in place: copying some 200k increments per MNIST sample would cost more than the run. */
+  async verify(input: ArrayLike<number>, target: number, alpha: number, index: number): Promise<SampleVerdict> {
+    this.snn.bus.reseed((this.settings.seed ?? 1) + index);
+    await this.snn.clearIncrements();
+    const live = await this.snn.runExampleStates(input, target, alpha);
+    const increments = await this.snn.incrementArrays();
+    this.ann.clearIncrements();
+    const annPredicted = this.ann.run(input, target, alpha);
+    const mismatches: Mismatch[] = [];
+    const L = this.ann.layers.length - 1;
+    this.ann.state.forEach((a, l) => {
+      const at = this.ann.layerIndex[l];
+      const s = live.states[l];
+      if (l === L) compareArrays(at, 'V', a.a, s.V, mismatches, 3);
+      else compareArrays(at, 'S', a.S, s.S, mismatches, 3);
+      compareArrays(at, 'E', a.E, s.E, mismatches, 3);
+      compareArrays(at, 'dW', a.dW, increments[l].dW, mismatches, 3);
+      compareArrays(at, 'db', a.db, increments[l].db, mismatches, 3);
+    });
+    return { index, target, predicted: live.predicted, annPredicted, equal: mismatches.length === 0 && annPredicted === live.predicted, mismatches };
+  }
+
+  /** Samples [from, from + samples.length) one after the other. */
+  async verifyChunk(samples: readonly BatchSample[], from: number, alpha: number, onSample?: () => void): Promise<SampleVerdict[]> {
+    const out: SampleVerdict[] = [];
+    for (let k = 0; k < samples.length; k++) {
+      out.push(await this.verify(samples[k].input, samples[k].target, alpha, from + k));
+      onSample?.();
+    }
+    return out;
+  }
+
+  stats(): SnnStats {
+    return this.snn.stats();
+  }
+
+  dispose(): void {
+    this.snn.dispose();
+  }
+}
+
+/** What a verification worker offers (Comlink exposes it; the pool calls it). */
+export function sampleService() {
+  let verifier: SampleVerifier | null = null;
+  return {
+    init(spec: NetworkSpec, settings: VerifySettings): void {
+      verifier = new SampleVerifier(networkFromSpec(spec), settings);
+    },
+    verify(samples: BatchSample[], from: number, alpha: number): Promise<SampleVerdict[]> {
+      return verifier!.verifyChunk(samples, from, alpha);
+    },
+    stats(): SnnStats {
+      return verifier!.stats();
+    },
+  };
+}
+
+export type SampleApi = ReturnType<typeof sampleService>;
