@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript run by Node (examples, worker entries): Node's globals.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+  },
+  {
     // Tests mutate parsed JSON freely to build bad inputs.
     files: ['test/**/*.ts', 'properties/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

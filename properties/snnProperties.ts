@@ -94,7 +94,7 @@ export function eventCountsAreConsistent(): fc.IAsyncPropertyWithHooks<[SpikeCas
   });
 }
 
-/** Replaying the log gives the live result; no relu neuron's count ever goes below zero. */
+/** Replaying the log gives the live result and statistics; no relu neuron's count ever goes below zero. */
 export function replayEqualsLiveRun(): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
   return fc.asyncProperty(spikeCaseArbitrary(), runChoice, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
@@ -105,6 +105,7 @@ export function replayEqualsLiveRun(): fc.IAsyncPropertyWithHooks<[SpikeCase, Ru
     const replayed = replayEventLog(log);
     const mismatches = compareResults(live.layers, replayed.layers, 5);
     if (mismatches.length > 0) fail(c, run, `replay differs from the live run: ${mismatches.map(describeMismatch).join('; ')}`);
+    if (JSON.stringify(replayed.stats) !== JSON.stringify(live.stats)) fail(c, run, `replayed statistics differ from the live run's: ${JSON.stringify(replayed.stats)} vs ${JSON.stringify(live.stats)}`);
     // Same case, order and seed: the same log, byte for byte.
     const again = EventLogWriter.inMemory(logHeader(c, run));
     await simulateCase(c, { ...snnOptions(run), log: again.writer });

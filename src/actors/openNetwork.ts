@@ -5,7 +5,7 @@ import { networkSpec } from '../network/build.js';
 import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
 import { SpikingNetwork, type SnnOptions } from './spikingNetwork.js';
 import { ShardedCompute } from './shards/shardedCompute.js';
-import type { CrashPlan, ShardApi } from './shards/shardWorker.js';
+import type { ShardApi } from './shards/shardWorker.js';
 import { nonEmptyParts } from '../workers/partition.js';
 import { WorkerPool } from '../workers/pool.js';
 import { workerModule } from '../workers/spawn.js';
@@ -16,7 +16,7 @@ const SHARD_WORKER = workerModule(import.meta.url, 'shards/shardWorker');
 export class ShardWorkers {
   readonly pool: WorkerPool<ShardApi>;
   constructor(readonly size: number) {
-    this.pool = new WorkerPool<ShardApi>(SHARD_WORKER, size);
+    this.pool = new WorkerPool<ShardApi>('shards', SHARD_WORKER, size);
   }
   close(): Promise<void> {
     return this.pool.close();
@@ -29,8 +29,6 @@ export interface ParallelOptions {
    * instance is used as it is and left open for the caller to close.
    */
   workers?: number | ShardWorkers;
-  /** Testing aid: make worker `worker` fail as planned. */
-  faultInjection?: { worker: number } & CrashPlan;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -53,7 +51,7 @@ export async function openSpikingNetwork(network: Network, options: SnnOptions &
     const snn = new SpikingNetwork(network, options);
     return { snn, workers: 0, close: async () => snn.dispose() };
   }
-  const pool = given ? given.pool : new WorkerPool<ShardApi>(SHARD_WORKER, workers);
+  const pool = given ? given.pool : new WorkerPool<ShardApi>('shards', SHARD_WORKER, workers);
   const closePool = () => (given ? Promise.resolve() : pool.close());
   try {
     const indices = neuronLayerIndices(network);
@@ -64,8 +62,7 @@ export async function openSpikingNetwork(network: Network, options: SnnOptions &
     await Promise.all(
       pool.handles.map((h) => {
         const own = ranges.map((r) => r.find((_, k) => k === h.id) ?? null);
-        const crash = options.faultInjection?.worker === h.id ? { afterCalls: options.faultInjection.afterCalls, how: options.faultInjection.how } : null;
-        return h.call('start-up', (api) => api.init(spec, own, policy, crash));
+        return h.call('start-up', (api) => api.init(spec, own, policy));
       }),
     );
     const snn = new SpikingNetwork(network, options, () =>

@@ -1,8 +1,9 @@
 /**
- * Rebuild the final state of a run from its event log alone: every logged input event, spike, top
- * error and error spike is applied, in log order, to fresh neuron kernels (the same rule as the live
- * run, without firing: the log says who fired). The result must equal the live run's; a log whose
- * final state is not quiet (a neuron that would still fire) is refused as incomplete.
+ * Rebuild the final state and the statistics of a run from its event log alone: every logged input
+ * event, spike, top error and error spike is applied, in log order, to fresh neuron kernels (the same
+ * rule as the live run, without firing: the log says who fired), and events, accumulations and quiet
+ * times are counted from the records and phase marks. Both must equal the live run's; a log whose final
+ * state is not quiet (a neuron that would still fire) or whose last example has no end is refused.
  */
 import { InputError } from '../errors.js';
 import { shapeLayerResults, type LayerResult } from '../equivalence/layerResults.js';
@@ -12,10 +13,13 @@ import { neuronLayerIndices, sizeOf, type NeuronLayer } from '../network/topolog
 import { LogKind, PhaseMark, type EventLog } from '../streams/eventLog.js';
 import { layerKernel } from './kernels/neuronLayer.js';
 import { residualSpike } from './kernels/spikeFunctions.js';
+import type { Direction } from './layerMachine.js';
+import { emptyPhaseStats, SnnStatistics, type PhaseStats, type SnnStats } from './statistics.js';
 
 export interface ReplayResult {
   layers: LayerResult[];
   predicted: number;
+  stats: SnnStats;
   examples: number;
   records: number;
 }
@@ -37,6 +41,12 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
   // The policy only decides when a neuron fires; replay never fires, so either will do.
   const kernels = layers.map((_, l) => layerKernel(layers, l, 'single'));
   const input = new Float64Array(sizeOf(layers[0].inShape));
+  const statistics = new SnnStatistics(layers, indices);
+  const phases: Record<Direction, PhaseStats>[] = layers.map(() => ({ forward: emptyPhaseStats(), backward: emptyPhaseStats() }));
+  const accumulationsAtStart = layers.map(() => 0);
+  let deliveries = 0;
+  let inputEvents = 0;
+  let ended = true;
   let backward = false;
   const reset = () => {
     input.fill(0);
@@ -54,14 +64,37 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
     const neuron = r.neuron[k];
     const value = r.value[k];
     if (kind === LogKind.Phase) {
-      if (neuron === PhaseMark.ExampleStart) {
-        reset();
-        examples++;
+      const p = position.get(r.layer[k]) ?? 0;
+      const direction: Direction = neuron >= PhaseMark.BackwardStart ? 'backward' : 'forward';
+      switch (neuron) {
+        case PhaseMark.ExampleStart:
+          if (!ended) fail(k, 'an example starts before the previous one ended');
+          reset();
+          examples++;
+          ended = false;
+          break;
+        case PhaseMark.ExampleEnd:
+          statistics.addExample(input, kernels, r.time[k]);
+          deliveries += value;
+          ended = true;
+          break;
+        case PhaseMark.ForwardStart:
+        case PhaseMark.BackwardStart:
+          accumulationsAtStart[p] = kernels[p].accumulations;
+          break;
+        case PhaseMark.ForwardQuiet:
+        case PhaseMark.BackwardQuiet: {
+          const stats = phases[p][direction];
+          stats.accumulations += kernels[p].accumulations - accumulationsAtStart[p];
+          stats.quietAt = Math.max(stats.quietAt, r.time[k]);
+          break;
+        }
       }
       continue;
     }
     if (kind === LogKind.Input) {
       if (neuron < 0 || neuron >= input.length) fail(k, `input neuron ${neuron} out of range`);
+      inputEvents++;
       input[neuron] = value;
       kernels[0].accumulateForward(event(neuron, value));
       continue;
@@ -72,6 +105,7 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
     if (neuron < 0 || neuron >= kernel.V.length) fail(k, `neuron ${neuron} out of range for layer ${r.layer[k]}`);
     if (kind === LogKind.Spike || kind === LogKind.ResidualSpike) {
       if (p === L) fail(k, 'the classification layer never emits forward spikes');
+      phases[p!].forward[kind === LogKind.Spike ? 'standardEvents' : 'residualEvents']++;
       kernel.applyForwardSpike(neuron, value);
       kernels[p! + 1].accumulateForward(event(neuron, value));
     } else if (kind === LogKind.TopError) {
@@ -82,6 +116,7 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
       kernel.U[neuron] = value;
     } else if (kind === LogKind.ErrorSpike || kind === LogKind.ResidualErrorSpike) {
       if (!backward) fail(k, 'an error spike before the top error');
+      phases[p!].backward[kind === LogKind.ErrorSpike ? 'standardEvents' : 'residualEvents']++;
       kernel.applyErrorSpike(neuron, value);
       if (p! > 0) kernels[p! - 1].accumulateBackward(event(neuron, value));
     } else {
@@ -89,6 +124,8 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
     }
   }
   if (examples === 0) throw new InputError(`${file}: no example in the log`);
+  if (!ended) throw new InputError(`${file}: incomplete log: example ${examples} has no end mark (the run stopped before it finished)`);
+  statistics.countInputEvents(inputEvents);
   // The last example must have ended quiet: no neuron may still have a residual spike to fire.
   layers.forEach((layer, p) => {
     const s = kernels[p];
@@ -103,5 +140,5 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
     }
   });
   const values = kernels.map((s, p) => ({ output: p === L ? s.V : s.S, E: s.E, increments: s }));
-  return { layers: shapeLayerResults(c.network, values), predicted: argmax(kernels[L].V), examples, records: r.count };
+  return { layers: shapeLayerResults(c.network, values), predicted: argmax(kernels[L].V), stats: statistics.report(phases, deliveries), examples, records: r.count };
 }

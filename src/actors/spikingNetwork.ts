@@ -160,6 +160,7 @@ export class SpikingNetwork {
       r.bound = { forward: bound.layers[l].forward, backward: bound.layers[l].backward };
     });
     this.bus.resetClock();
+    const deliveriesBefore = this.bus.deliveries;
     this.log?.record(LogKind.Phase, 0, PhaseMark.ExampleStart, target, this.bus.clock);
     for (const actor of this.actors) actor.send({ type: 'START' });
     const writer = new PacketWriter(this.bus.pool, (p) => this.bus.sendPacket(this.inputChannel, p));
@@ -179,6 +180,7 @@ export class SpikingNetwork {
     if (fault) throw fault;
     if (!quiet) throw new QuiescenceError(`the run did not become quiet within ${maxDeliveries} deliveries (the event bound): ${this.pendingLayers()}`);
     if (this.actors.some((a) => !a.getSnapshot().matches('done'))) throw new QuiescenceError(`nothing is in flight but ${this.pendingLayers()}`);
+    this.log?.record(LogKind.Phase, 0, PhaseMark.ExampleEnd, this.bus.deliveries - deliveriesBefore, this.bus.clock);
     const states = await Promise.all(this.computes.map((c) => c.state()));
     this.statistics.addExample(this.input, states, this.bus.clock);
     return { states, predicted: argmax(states[this.layers.length - 1].V) };

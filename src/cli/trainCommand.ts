@@ -1,206 +1,237 @@
 /** `spikegrad train`: train with the spike gradient, save the best integer model, report test accuracy. */
-import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { InputError } from '../errors.js';
+import { prepareOutputFile } from '../files.js';
 import { DEFAULT_INIT_ACTIVATION, initNetwork } from '../network/init.js';
 import { loadModel, saveModel } from '../network/modelFile.js';
-import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
-import { sliceDataset } from '../train/data/dataset.js';
-import { DATASET_NAMES, loadDataset } from '../train/data/sources.js';
-import { checkModelFitsData, evaluate } from '../train/evaluate.js';
-import { trainExact } from '../train/exact/exactTrainer.js';
-import type { TrainHooks } from '../train/trainingLoop.js';
-import { trainTfjs, type TfjsTrainConfig } from '../train/tfjs/tfjsTrainer.js';
-import { DEFAULT_WEIGHT_BITS } from '../train/tfjs/quantise.js';
-import { BACKEND_NAMES } from '../train/tfjs/backend.js';
 import { resolveTopology } from '../network/topologyFile.js';
-import { integerOption } from './snnOptions.js';
+import type { Network } from '../network/topology.js';
 import { accuracyChart, writeSvg } from '../report/charts.js';
-import { defaultWorkers } from '../actors/openNetwork.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { sliceDataset } from '../train/data/dataset.js';
+import { loadDataset } from '../train/data/sources.js';
+import { checkModelFitsData, evaluate } from '../train/evaluate.js';
+import type { TrainResult } from '../train/exact/exactTrainer.js';
 import { DEFAULT_HYPERPARAMETERS } from '../train/optimizer.js';
+import type { EpochRecord, TrainHooks } from '../train/trainingLoop.js';
+import { BACKEND_NAMES } from '../train/tfjs/backend.js';
+import { DEFAULT_WEIGHT_BITS } from '../train/tfjs/quantise.js';
+import type { TfjsTrainConfig, TfjsTrainResult } from '../train/tfjs/tfjsTrainer.js';
+import { defineCommand, type CommandContext } from './command.js';
+import { dataOptions, seedOption, workersOption } from './commonOptions.js';
+import { stoppable } from './interrupts.js';
+import { choice, flag, inputFile, integer, number, outputFile, text, type OptionValues } from './options.js';
+import { startProgress, withProgress, type Progress } from './progress.js';
 
-interface TrainOptions {
-  dataset: string;
-  dataDir?: string;
-  topology: string;
-  epochs: string;
-  batch: string;
-  alpha: string;
-  lr: string;
-  momentum: string;
-  weightDecay: string;
-  theta: string;
-  initActivation: string;
-  shift: string;
-  rotate: string;
-  scale: string;
-  gradient: string;
-  engine: string;
-  backend: string;
-  weightBits: string;
-  seed: string;
-  limit?: string;
-  valSamples?: string;
-  testSamples?: string;
-  out: string;
-  checkpoint?: string;
-  resume?: string;
-  workers?: string;
-  plot?: string;
-  json?: boolean;
-}
-
-const positive = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InputError(`${name}: expected a positive number, found "${v}"`);
-  return n;
+const trainOptions = {
+  ...dataOptions,
+  topology: text({ default: 'mnist', placeholder: '<t>', description: 'mnist, cifar10 or a topology file (JSON with inputShape and layers, see the README)' }),
+  engine: choice(['tfjs', 'exact'] as const, { default: 'tfjs', placeholder: '<e>', description: 'tfjs (fast, float32 mirror of the integer network) or exact (the integer ANN itself, bit-exact)' }),
+  gradient: choice(['spike', 'float'] as const, { default: 'spike', placeholder: '<g>', description: 'spike (rounded integer errors) or float (the ANN ablation; tfjs engine)' }),
+  backend: choice(BACKEND_NAMES, { default: 'auto', placeholder: '<b>', description: 'TensorFlow.js backend of the tfjs engine' }),
+  epochs: integer({ min: 1, max: 10_000, default: '1', description: 'epochs' }),
+  batch: integer({ min: 1, max: 4096, default: '32', description: 'mini-batch size' }),
+  alpha: number({ above: 0, max: 1e6, default: '50', placeholder: '<a>', description: 'error scale α of the top error' }),
+  lr: number({ above: 0, max: 1e6, default: String(DEFAULT_HYPERPARAMETERS.lr), description: 'learning rate (real units; divided by α internally)' }),
+  momentum: number({ min: 0, below: 1, default: String(DEFAULT_HYPERPARAMETERS.momentum), description: 'SGD momentum' }),
+  weightDecay: number({ min: 0, max: 1, default: String(DEFAULT_HYPERPARAMETERS.weightDecay), description: 'weight decay' }),
+  theta: integer({ min: 1, max: 2 ** 24, default: '1024', description: 'forward threshold Θ of the weighted layers of a preset topology while training' }),
+  initActivation: number({ above: 0, max: 1000, default: String(DEFAULT_INIT_ACTIVATION), description: 'typical spike count S of a hidden neuron that the initial weights aim for' }),
+  shift: integer({ min: 0, max: 8, default: '0', description: 'tfjs engine: augment by random translations of up to N pixels (seeded)' }),
+  rotate: number({ min: 0, max: 180, default: '0', placeholder: '<deg>', description: 'tfjs engine: augment by random rotations of up to DEG degrees (seeded)' }),
+  scale: number({ min: 0, below: 1, default: '0', placeholder: '<f>', description: 'tfjs engine: augment by random zoom factors in [1 − F, 1 + F] (seeded)' }),
+  weightBits: integer({ min: 2, max: 24, default: String(DEFAULT_WEIGHT_BITS), description: 'tfjs engine: bits of the largest weight of each layer on export (sets its power-of-two Θ)' }),
+  seed: seedOption('seed of initialisation, shuffling and augmentation'),
+  limit: integer({ min: 1, description: 'use only the first N training images (default: all of the training split)' }),
+  valSamples: integer({ min: 1, description: 'validation images scored after each epoch (default: all of the validation split)' }),
+  testSamples: integer({ min: 1, description: 'test images for the final figure (default: all)' }),
+  out: outputFile({ default: 'model.safetensors', description: 'where the best integer model goes' }),
+  checkpoint: outputFile({ defaultDoc: 'OUT.ckpt', description: 'checkpoint written after each epoch and on Ctrl-C' }),
+  resume: inputFile({ placeholder: '<ckpt>', description: 'continue an interrupted run from its checkpoint (its configuration is kept; see below)' }),
+  workers: workersOption('worker threads sharing each mini-batch; with the spike gradient the weights do not depend on it'),
+  plot: outputFile({ defaultDoc: 'OUT.accuracy.svg', description: 'accuracy and loss per epoch as SVG, redrawn after each epoch' }),
+  json: flag({ description: 'print one JSON object at the end (progress stays on stderr)' }),
 };
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train a SpikeGrad network (spike gradient by default) and save the best exported integer model')
-    .addOption(new Option('--dataset <name>', 'data set').choices([...DATASET_NAMES]).default('mnist'))
-    .option('--data-dir <dir>', 'folder with the data set files (default: the embedded or Debian copy)')
-    .option('--topology <t>', 'mnist, cifar10 or a JSON file with inputShape and layers', 'mnist')
-    .option('--epochs <n>', 'epochs', '1')
-    .option('--batch <n>', 'mini-batch size', '32')
-    .option('--alpha <a>', 'error scale α', '50')
-    .option('--lr <x>', 'learning rate (real units, divided by α internally)', String(DEFAULT_HYPERPARAMETERS.lr))
-    .option('--momentum <x>', 'SGD momentum', String(DEFAULT_HYPERPARAMETERS.momentum))
-    .option('--weight-decay <x>', 'weight decay', String(DEFAULT_HYPERPARAMETERS.weightDecay))
-    .option('--theta <n>', 'forward threshold Θ of the weighted layers of a preset topology', '1024')
-    .option('--init-activation <n>', 'typical spike count S of a hidden neuron that the initial weights aim for', String(DEFAULT_INIT_ACTIVATION))
-    .option('--shift <n>', 'tfjs engine: augment by random translations of up to N pixels (seeded)', '0')
-    .option('--rotate <deg>', 'tfjs engine: augment by random rotations of up to DEG degrees (seeded)', '0')
-    .option('--scale <f>', 'tfjs engine: augment by random zoom factors in [1 − F, 1 + F] (seeded)', '0')
-    .addOption(new Option('--gradient <g>', 'spike (rounded errors) or float (the ANN ablation; tfjs engine)').choices(['spike', 'float']).default('spike'))
-    .addOption(new Option('--engine <e>', 'tfjs (fast, float32) or exact (the integer ANN, bit-exact)').choices(['tfjs', 'exact']).default('tfjs'))
-    .addOption(new Option('--backend <b>', 'TensorFlow.js backend of the tfjs engine').choices([...BACKEND_NAMES]).default('auto'))
-    .option('--weight-bits <n>', 'tfjs engine: bits of the largest weight of each layer on export (sets the power-of-two Θ)', String(DEFAULT_WEIGHT_BITS))
-    .option('--seed <n>', 'seed of initialisation and shuffling', '1')
-    .option('--limit <n>', 'use only the first N training images')
-    .option('--val-samples <n>', 'validation images scored after each epoch (default all)')
-    .option('--test-samples <n>', 'test images for the final figure (default all)')
-    .option('--out <file>', 'where the best integer model goes', 'model.safetensors')
-    .option('--checkpoint <file>', 'checkpoint written after each epoch and on Ctrl-C (default OUT.ckpt)')
-    .option('--resume <ckpt>', 'continue from a checkpoint (its configuration is used)')
-    .option('--workers <n>', `worker threads sharing each mini-batch (0 or 1: this thread; default ${defaultWorkers()}); exact engine and tfjs spike gradient: the weights do not depend on it`)
-    .option('--plot <file>', 'accuracy per epoch as SVG (default OUT.accuracy.svg)')
-    .option('--json', 'print one JSON object at the end')
-    .action(async (o: TrainOptions) => {
-      const splits = loadDataset(o.dataset, o.dataDir);
-      const checkpointPath = o.checkpoint ?? `${o.out}.ckpt`;
-      const resume = o.resume ? loadCheckpoint(o.resume) : undefined;
-      // Checkpoints from before the tfjs engine hold exact-engine configurations without these fields.
-      const config: Config = resume ? ({ engine: 'exact', gradient: 'spike', ...resume.config } as unknown as Config) : configFrom(o);
-      checkAugmentation(config);
-      if (config.engine === 'exact' && config.gradient === 'float') throw new InputError('--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs for the float-gradient ablation');
-      const train = config.limit ? sliceDataset(splits.train, 0, config.limit) : splits.train;
-      const init = { seed: config.seed, inputRms: 100, targetActivation: positive('--init-activation', o.initActivation) };
-      const network = resume ? resume.network : initNetwork(resolveTopology(o.topology, integerOption('--theta', o.theta)), init);
-      checkModelFitsData(network, splits.train);
-      const testSamples = o.testSamples ? integerOption('--test-samples', o.testSamples) : splits.test.count;
-      const say = (line: string) => (o.json ? process.stderr.write(`${line}\n`) : console.log(line));
-      const engineName = config.engine === 'tfjs' ? `tfjs engine (backend ${config.backend})` : 'exact engine';
-      say(`training on ${train.count} ${config.dataset} images (${splits.validation.count} validation, ${splits.test.count} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s)${describeAugmentation(config)}, seed ${config.seed}${resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : ''}`);
-
-      const bar = new cliProgress.SingleBar(
-        { format: 'epoch {epoch} |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}s', hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 10_000 },
-        cliProgress.Presets.shades_classic,
-      );
-      let barEpoch = -1;
-      let stop = false;
-      const onSigint = () => (stop = true);
-      process.on('SIGINT', onSigint);
-      const hooks: TrainHooks = {
-        onBatch: (r) => {
-          if (r.epoch !== barEpoch) {
-            if (barEpoch >= 0) bar.stop();
-            bar.start(r.batches, 0, { epoch: `${r.epoch + 1}/${config.epochs}`, loss: '-', acc: '-', ips: '-' });
-            barEpoch = r.epoch;
-          }
-          bar.update(r.batch, { loss: r.loss.toFixed(3), acc: r.accuracy.toFixed(3), ips: r.imagesPerSecond.toFixed(0) });
-        },
-        onEpoch: (record, ckpt, isBest, model) => {
-          bar.stop();
-          barEpoch = -1;
-          if (isBest) saveModel(o.out, { network: model, info: { alpha: String(config.alpha), dataset: config.dataset, engine: config.engine, gradient: config.gradient, epoch: String(record.epoch), validationAccuracy: String(record.validationAccuracy) } });
-          saveCheckpoint(checkpointPath, ckpt);
-          say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} % (integer network), ${record.imagesPerSecond.toFixed(0)} img/s${record.backpropagatedShare === undefined ? '' : ` (backward on ${(100 * record.backpropagatedShare).toFixed(0)} %)`}, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
-        },
-        interrupted: () => stop,
-        onInterrupt: (ckpt) => {
-          bar.stop();
-          saveCheckpoint(checkpointPath, ckpt);
-          say(`interrupted: checkpoint saved to ${checkpointPath}; continue with --resume ${checkpointPath}`);
-        },
-      };
-      try {
-        const data = { train, validation: splits.validation, test: splits.test };
-        const result = config.engine === 'tfjs'
-          ? await trainTfjs(network, data, config, hooks, resume, testSamples)
-          : await trainExact(network, train, splits.validation, config, hooks, resume);
-        if (result.interrupted) {
-          process.exitCode = 130;
-          return;
-        }
-        if ('backend' in result) say(`backend: ${result.backend}`);
-        const plot = o.plot ?? `${o.out}.accuracy.svg`;
-        await writeSvg(plot, accuracyChart(result.history, `${config.dataset}: accuracy per epoch (${config.gradient} gradient, ${engineName}, seed ${config.seed})`));
-        say(`accuracy chart → ${plot}`);
-        const best = loadModel(o.out).network;
-        const test = evaluate(best, splits.test, testSamples);
-        const tfjsTest = 'tfjsTestAccuracy' in result ? result.tfjsTestAccuracy : null;
-        if (o.json) {
-          console.log(JSON.stringify({ engine: config.engine, backend: 'backend' in result ? result.backend : null, history: result.history, best: result.best, testAccuracy: test.accuracy, testSamples: test.samples, tfjsTestAccuracy: tfjsTest, out: o.out, checkpoint: checkpointPath, plot }));
-        } else {
-          if (tfjsTest !== null) {
-            const difference = 100 * (test.accuracy - tfjsTest);
-            console.log(`tfjs test accuracy (real weights) ${(100 * tfjsTest).toFixed(2)} %, exported integer network ${(100 * test.accuracy).toFixed(2)} % (${difference >= 0 ? '+' : ''}${difference.toFixed(2)} points)`);
-          }
-          console.log(`test accuracy ${(100 * test.accuracy).toFixed(2)} % on ${test.samples} images (integer ANN of the best model, epoch ${result.best?.epoch}) → ${o.out}`);
-        }
-      } finally {
-        bar.stop();
-        process.off('SIGINT', onSigint);
-      }
-    });
-}
-
+type TrainValues = OptionValues<typeof trainOptions>;
 type Config = TfjsTrainConfig & { engine: 'tfjs' | 'exact'; limit: number | null; dataset: string };
 
-function configFrom(o: TrainOptions): Config {
+/** Options that are part of a run's configuration: a resumed run keeps the checkpoint's. */
+const CONFIGURATION: Partial<Record<keyof TrainValues, (c: Config) => unknown>> = {
+  dataset: (c) => c.dataset,
+  engine: (c) => c.engine,
+  gradient: (c) => c.gradient,
+  backend: (c) => c.backend,
+  epochs: (c) => c.epochs,
+  batch: (c) => c.batch,
+  alpha: (c) => c.alpha,
+  lr: (c) => c.optimizer.lr,
+  momentum: (c) => c.optimizer.momentum,
+  weightDecay: (c) => c.optimizer.weightDecay,
+  shift: (c) => c.shift ?? 0,
+  rotate: (c) => c.rotate ?? 0,
+  scale: (c) => c.scale ?? 0,
+  weightBits: (c) => c.weightBits,
+  seed: (c) => c.seed,
+  limit: (c) => c.limit ?? undefined,
+  valSamples: (c) => c.validationSamples,
+};
+/** Options that only shape the initial network, which a checkpoint holds. */
+const INITIAL_NETWORK: (keyof TrainValues)[] = ['topology', 'theta', 'initActivation'];
+
+function configFrom(o: TrainValues): Config {
   return {
-    engine: o.engine as Config['engine'],
-    gradient: o.gradient as Config['gradient'],
-    backend: o.backend as Config['backend'],
-    weightBits: integerOption('--weight-bits', o.weightBits),
-    shift: integerOption('--shift', o.shift),
-    rotate: Number(o.rotate),
-    scale: Number(o.scale),
-    epochs: integerOption('--epochs', o.epochs),
-    batch: integerOption('--batch', o.batch),
-    alpha: positive('--alpha', o.alpha),
-    seed: integerOption('--seed', o.seed),
-    optimizer: { lr: positive('--lr', o.lr), momentum: Number(o.momentum), weightDecay: Number(o.weightDecay), schedule: 'cosine' },
-    validationSamples: o.valSamples ? integerOption('--val-samples', o.valSamples) : undefined,
+    engine: o.engine,
+    gradient: o.gradient,
+    backend: o.backend,
+    weightBits: o.weightBits,
+    shift: o.shift,
+    rotate: o.rotate,
+    scale: o.scale,
+    epochs: o.epochs,
+    batch: o.batch,
+    alpha: o.alpha,
+    seed: o.seed,
+    optimizer: { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: 'cosine' },
+    validationSamples: o.valSamples,
     inputScale: DEFAULT_HYPERPARAMETERS.inputScale,
-    workers: o.workers === undefined ? defaultWorkers() : integerOption('--workers', o.workers),
-    limit: o.limit ? integerOption('--limit', o.limit) : null,
+    workers: o.workers,
+    limit: o.limit ?? null,
     dataset: o.dataset,
   };
 }
 
-function checkAugmentation(config: Config): void {
-  const { shift = 0, rotate = 0, scale = 0 } = config;
-  if (!(Number.isInteger(shift) && shift >= 0 && shift <= 8)) throw new InputError(`--shift: expected an integer from 0 to 8 pixels, found ${shift}`);
-  if (!(rotate >= 0 && rotate <= 180)) throw new InputError(`--rotate: expected degrees from 0 to 180, found ${rotate}`);
-  if (!(scale >= 0 && scale < 1)) throw new InputError(`--scale: expected a fraction in [0, 1), found ${scale}`);
-  if (config.engine === 'exact' && (shift > 0 || rotate > 0 || scale > 0)) {
-    throw new InputError('--shift/--rotate/--scale: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are');
+/**
+ * A resumed run keeps the configuration it started with (its cosine schedule spans its epochs, its
+ * shuffles follow its seed): an option that would change it is refused, not silently ignored.
+ */
+function resumedConfig(o: TrainValues, given: CommandContext['given'], resume: Checkpoint, file: string): Config {
+  const saved = { engine: 'exact', gradient: 'spike', backend: 'auto', weightBits: DEFAULT_WEIGHT_BITS, ...resume.config } as unknown as Config;
+  for (const key of INITIAL_NETWORK) {
+    if (given(key)) throw new InputError(`--${key.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}: a resumed run continues the network its checkpoint ${file} holds; start a new run to change the initial network`);
   }
+  for (const [key, read] of Object.entries(CONFIGURATION) as [keyof TrainValues, (c: Config) => unknown][]) {
+    if (!given(key)) continue;
+    const asked = o[key];
+    const kept = read(saved);
+    if (asked !== kept) {
+      const flagName = `--${String(key).replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`;
+      throw new InputError(`${flagName} ${String(asked)}: the run in ${file} was started with ${flagName} ${kept === undefined ? '(not set)' : String(kept)}; a resumed run keeps its configuration (its learning-rate schedule and shuffles depend on it), so start a new run to change it`);
+    }
+  }
+  if (resume.progress.epoch >= saved.epochs) {
+    throw new InputError(`--resume ${file}: that run is complete (${saved.epochs} of ${saved.epochs} epochs); there is nothing to resume — its best model was saved when it ran (score it with spikegrad eval)`);
+  }
+  return { ...saved, workers: o.workers };
 }
+
+export const trainCommand = defineCommand({
+  name: 'train',
+  summary: 'train a SpikeGrad network (spike gradient by default) and save the best exported integer model',
+  details: [
+    'Progress (epoch, loss, accuracy, images/s, the share of images back-propagated, ETA) goes to stderr; each epoch prints its figures, saves the best model (by validation accuracy of the exported integer network) and a checkpoint, and redraws the chart. The test set is scored once, at the end, by the integer ANN.',
+    'Ctrl-C stops after the current step and saves a checkpoint; --resume continues it and ends with the same weights as an uninterrupted run. A resumed run keeps the configuration it was started with: an option that would change it (--epochs, --alpha, --lr, …) is refused, and so is resuming a run that is complete. --workers, --out, --checkpoint, --plot, --test-samples and --json may differ.',
+  ],
+  arguments: [],
+  options: trainOptions,
+  check(o, { given }) {
+    if (o.resume) return;
+    if (o.engine === 'exact') {
+      if (o.gradient === 'float') throw new InputError('--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs for the float-gradient ablation');
+      for (const key of ['shift', 'rotate', 'scale'] as const) {
+        if (o[key] > 0) throw new InputError(`--${key}: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are`);
+      }
+      for (const key of ['backend', 'weightBits'] as const) {
+        if (given(key)) throw new InputError(`--${key === 'weightBits' ? 'weight-bits' : key}: belongs to the tfjs engine; the exact engine trains the integer network itself`);
+      }
+    }
+  },
+  async run(_args, o, context) {
+    const checkpointPath = o.checkpoint ?? `${o.out}.ckpt`;
+    const plot = o.plot ?? `${o.out}.accuracy.svg`;
+    if (!o.checkpoint) prepareOutputFile(checkpointPath, '--checkpoint');
+    if (!o.plot) prepareOutputFile(plot, '--plot');
+    const resume = o.resume ? loadCheckpoint(o.resume) : undefined;
+    const config = resume ? resumedConfig(o, context.given, resume, o.resume!) : configFrom(o);
+    const splits = loadDataset(config.dataset, o.dataDir);
+    const fits = (option: string, asked: number | null | undefined, count: number, what: string) => {
+      if (asked && asked > count) throw new InputError(`${option}: expected at most ${count} (the ${what} of ${config.dataset}), found ${asked}`);
+    };
+    fits('--limit', config.limit, splits.train.count, 'training split');
+    fits('--val-samples', config.validationSamples, splits.validation.count, 'validation split');
+    fits('--test-samples', o.testSamples, splits.test.count, 'test set');
+    const train = config.limit ? sliceDataset(splits.train, 0, config.limit) : splits.train;
+    const network = resume ? resume.network : initNetwork(resolveTopology(o.topology, o.theta), { seed: config.seed, inputRms: 100, targetActivation: o.initActivation });
+    checkModelFitsData(network, splits.train);
+    const validationCount = config.validationSamples ?? splits.validation.count;
+    const testCount = o.testSamples ?? splits.test.count;
+    const say = (line: string) => (o.json ? process.stderr.write(`${line}\n`) : console.log(line));
+    const engineName = config.engine === 'tfjs' ? `tfjs engine (backend ${config.backend})` : 'exact engine';
+    const at = resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : '';
+    say(`training on ${train.count} ${config.dataset} images (${validationCount} validation, ${testCount} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s)${describeAugmentation(config)}, seed ${config.seed}${at}`);
+
+    let bar: Progress | null = null;
+    let barEpoch = -1;
+    let stop = false;
+    let backend = config.engine === 'tfjs' ? config.backend : 'integer ANN';
+    const history: EpochRecord[] = [...((resume?.progress.history ?? []) as unknown as EpochRecord[])];
+    const chartTitle = () => `${config.dataset}: ${config.gradient} gradient, ${config.engine === 'tfjs' ? `tfjs engine on ${backend}` : 'exact engine'}, α ${config.alpha}, lr ${config.optimizer.lr}, batch ${config.batch}, seed ${config.seed}`;
+    const hooks: TrainHooks = {
+      onBatch: (r) => {
+        if (r.epoch !== barEpoch) {
+          bar?.stop();
+          bar = startProgress('epoch {epoch} |{bar}| {percentage}% | loss {loss} | acc {acc} | {ips} img/s | backward {share} | ETA {eta}s', r.batches, { epoch: `${r.epoch + 1}/${config.epochs}`, loss: '-', acc: '-', ips: '-', share: '-' });
+          barEpoch = r.epoch;
+        }
+        const share = r.backpropagatedShare === undefined ? 'all' : `${(100 * r.backpropagatedShare).toFixed(0)} %`;
+        bar!.update(r.batch, { loss: r.loss.toFixed(3), acc: r.accuracy.toFixed(3), ips: r.imagesPerSecond.toFixed(0), share });
+      },
+      onEpoch: async (record, ckpt, isBest, model) => {
+        bar?.stop();
+        barEpoch = -1;
+        if (isBest) saveModel(o.out, { network: model, info: { alpha: String(config.alpha), dataset: config.dataset, engine: config.engine, gradient: config.gradient, epoch: String(record.epoch), validationAccuracy: String(record.validationAccuracy) } });
+        saveCheckpoint(checkpointPath, ckpt);
+        history.push(record);
+        await writeSvg(plot, accuracyChart(history, chartTitle()));
+        say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} % (integer network), ${record.imagesPerSecond.toFixed(0)} img/s${record.backpropagatedShare === undefined ? '' : ` (backward on ${(100 * record.backpropagatedShare).toFixed(0)} %)`}, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
+      },
+      onBackend: (name) => {
+        backend = name;
+      },
+      interrupted: () => stop,
+      onInterrupt: (ckpt) => {
+        bar?.stop();
+        saveCheckpoint(checkpointPath, ckpt);
+        say(`interrupted: checkpoint saved to ${checkpointPath}; continue with --resume ${checkpointPath}`);
+      },
+    };
+    const data = { train, validation: splits.validation, test: splits.test };
+    // The engines (and TensorFlow.js) load only when a run trains.
+    const { trainTfjs } = await import('../train/tfjs/tfjsTrainer.js');
+    const { trainExact } = await import('../train/exact/exactTrainer.js');
+    const result: TrainResult | TfjsTrainResult = await stoppable(
+      () => (stop = true),
+      (): Promise<TrainResult | TfjsTrainResult> => (config.engine === 'tfjs' ? trainTfjs(network, data, config, hooks, resume, testCount) : trainExact(network, train, splits.validation, config, hooks, resume)),
+    ).finally(() => bar?.stop());
+    if (result.interrupted) {
+      process.exitCode = 130;
+      return;
+    }
+    if ('backend' in result) say(`backend: ${result.backend}`);
+    say(`accuracy chart → ${plot}`);
+    const best: Network = loadModel(o.out).network;
+    const test = await withProgress('test |{bar}| {value}/{total} images | ETA {eta}s', testCount, (p) => evaluate(best, splits.test, testCount, undefined, (done) => p.update(done)));
+    const tfjsTest: number | null = 'tfjsTestAccuracy' in result ? result.tfjsTestAccuracy : null;
+    if (o.json) {
+      console.log(JSON.stringify({ engine: config.engine, backend: 'backend' in result ? result.backend : null, history: result.history, best: result.best, testAccuracy: test.accuracy, testSamples: test.samples, tfjsTestAccuracy: tfjsTest, out: o.out, checkpoint: checkpointPath, plot }));
+    } else {
+      if (tfjsTest !== null) {
+        const difference = 100 * (test.accuracy - tfjsTest);
+        console.log(`tfjs test accuracy (real weights) ${(100 * tfjsTest).toFixed(2)} %, exported integer network ${(100 * test.accuracy).toFixed(2)} % (${difference >= 0 ? '+' : ''}${difference.toFixed(2)} points)`);
+      }
+      console.log(`test accuracy ${(100 * test.accuracy).toFixed(2)} % on ${test.samples} images (integer ANN of the best model, epoch ${result.best?.epoch}) → ${o.out}`);
+    }
+  },
+});
 
 function describeAugmentation({ shift = 0, rotate = 0, scale = 0 }: Config): string {
   const parts = [shift > 0 ? `shifts ≤ ${shift} px` : '', rotate > 0 ? `rotations ≤ ${rotate}°` : '', scale > 0 ? `zoom ±${scale}` : ''].filter(Boolean);

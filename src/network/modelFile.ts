@@ -1,6 +1,5 @@
 /** Integer models as safetensors: `layers.N.weight` / `layers.N.bias` plus the architecture in metadata. */
-import { readInputFile } from '../files.js';
-import writeFileAtomic from 'write-file-atomic';
+import { readInputFile, writeFileAtomic } from '../files.js';
 import { InputError, inFile } from '../errors.js';
 import { inputShapeSchema, layerArchSchema, parseWith, type Architecture } from './architecture.js';
 import { architectureOf, buildNetwork, paramCounts, type LayerParams } from './build.js';
@@ -66,6 +65,7 @@ export function decodeModel(bytes: Uint8Array, file?: string): Model {
     const take = (name: string, shape: number[]): Float64Array => {
       const t = tensors.get(name);
       if (!t) throw new InputError(inFile(file, `tensor "${name}" is missing (layer ${i}, ${layer.kind})`));
+      if (t.dtype === 'F64') throw new InputError(inFile(file, `tensor "${name}": expected integers (I8 … I64, U8 … U32), found dtype F64`));
       if (t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k])) {
         throw new InputError(inFile(file, `tensor "${name}": expected shape [${shape.join(', ')}], found [${t.shape.join(', ')}]`));
       }
@@ -82,7 +82,7 @@ export function decodeModel(bytes: Uint8Array, file?: string): Model {
 /** Write atomically: a crash mid-write leaves the previous file intact. */
 export function saveModel(path: string, model: Model): void {
   const bytes = encodeModel(model);
-  writeFileAtomic.sync(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  writeFileAtomic(path, bytes);
 }
 
 export function loadModel(path: string): Model {

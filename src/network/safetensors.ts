@@ -3,6 +3,7 @@
  * integer dtypes for models, F64 for optimizer state in checkpoints. Decoding checks every offset and
  * size so a corrupt file is refused.
  */
+import { createHash } from 'node:crypto';
 import { InputError, inFile } from '../errors.js';
 
 export type IntDtype = 'I8' | 'I16' | 'I32' | 'I64' | 'U8' | 'U16' | 'U32' | 'F64';
@@ -73,29 +74,33 @@ function readValues(view: DataView, offset: number, dtype: IntDtype, count: numb
   return out;
 }
 
-/** Encode tensors (in the given order) and string metadata. */
+/** The checksum every file spikegrad writes carries in `__metadata__`: SHA-256 of the data section. */
+export const CHECKSUM_KEY = 'sha256';
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Encode tensors (in the given order) and string metadata, with the data's checksum. */
 export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
+  const entries: Record<string, unknown> = {};
   let offset = 0;
   for (const [name, t] of tensors) {
     if (t.data.length !== product(t.shape)) throw new InputError(`tensor "${name}": shape [${t.shape}] needs ${product(t.shape)} values, found ${t.data.length}`);
     const bytes = t.data.length * DTYPE_BYTES[t.dtype];
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    entries[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
+  const data = new Uint8Array(offset);
+  const view = new DataView(data.buffer);
+  for (const [name, t] of tensors) writeValues(view, (entries[name] as { data_offsets: number[] }).data_offsets[0], t.dtype, t.data);
+  const header = { __metadata__: { ...metadata, [CHECKSUM_KEY]: sha256(data) }, ...entries };
   let json = JSON.stringify(header);
   // Pad with spaces so the data starts 8-byte aligned, as the reference implementation does.
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
   const headerBytes = Buffer.from(json, 'utf8');
   const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
-  const dataStart = 8 + headerBytes.length;
-  for (const [name, t] of tensors) {
-    const [begin] = (header[name] as { data_offsets: number[] }).data_offsets;
-    writeValues(view, dataStart + begin, t.dtype, t.data);
-  }
+  out.set(data, 8 + headerBytes.length);
   return out;
 }
 
@@ -119,12 +124,18 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): Safetensors
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header: expected a JSON object');
+  const stored = (header as { __metadata__?: Record<string, unknown> }).__metadata__?.[CHECKSUM_KEY];
+  // Files from other tools may have no checksum; ours always do, and a changed byte is refused.
+  if (stored !== undefined && stored !== sha256(bytes.subarray(dataStart))) {
+    fail(`the data does not match its checksum (__metadata__.${CHECKSUM_KEY}): the file is corrupt or was changed after it was written`);
+  }
   const metadata: Record<string, string> = {};
   const entries: { name: string; dtype: IntDtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (value === null || typeof value !== 'object') fail('__metadata__: expected an object of strings');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (k === CHECKSUM_KEY) continue;
         if (typeof v !== 'string') fail(`__metadata__.${k}: expected a string, found ${typeof v}`);
         metadata[k] = v as string;
       }

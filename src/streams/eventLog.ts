@@ -6,8 +6,7 @@
  * 65,536 records: u32 record count, u32 byte length, deflate-raw of the columns
  * kind u8[n] · layer u16[n] · neuron i32[n] · value f64[n] · time f64[n] (little-endian).
  */
-import { readInputFile } from '../files.js';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { AtomicFile, readInputFile } from '../files.js';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 
@@ -29,7 +28,10 @@ export enum PhaseMark {
   BackwardStart = 3,
   BackwardResidual = 4,
   BackwardQuiet = 5,
+  /** value = the target. */
   ExampleStart = 6,
+  /** value = the packet deliveries the example took; time = its virtual duration. */
+  ExampleEnd = 7,
 }
 
 const MAGIC = 'SPKGLOG1';
@@ -66,10 +68,14 @@ export class EventLogWriter {
     sink(json);
   }
 
-  static toFile(path: string, header: Record<string, unknown>): { writer: EventLogWriter; close: () => void } {
-    const fd = openSync(path, 'w');
-    const writer = new EventLogWriter((b) => writeSync(fd, b), header);
-    return { writer, close: () => (writer.flush(), closeSync(fd)) };
+  /**
+   * A log file written atomically: nothing appears at `path` until `commit()` (after a successful run);
+   * `abort()` after a refused or failed one leaves the previous file as it was.
+   */
+  static toFile(path: string, header: Record<string, unknown>): { writer: EventLogWriter; commit: () => void; abort: () => void } {
+    const file = new AtomicFile(path);
+    const writer = new EventLogWriter((b) => file.write(b), header);
+    return { writer, commit: () => (writer.flush(), file.commit()), abort: () => file.abort() };
   }
 
   static inMemory(header: Record<string, unknown>): { writer: EventLogWriter; bytes: () => Uint8Array } {

@@ -2,8 +2,7 @@
  * Training checkpoints: the integer model, the optimizer's float64 state and the progress, in one
  * safetensors file written atomically (a crash mid-write keeps the previous checkpoint).
  */
-import { readInputFile } from '../files.js';
-import writeFileAtomic from 'write-file-atomic';
+import { readInputFile, writeFileAtomic } from '../files.js';
 import { InputError, inFile } from '../errors.js';
 import { decodeModel, encodeModel } from '../network/modelFile.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../network/safetensors.js';
@@ -19,6 +18,19 @@ export interface Progress {
   /** Best validation accuracy so far and its epoch. */
   best: { accuracy: number; epoch: number } | null;
   history: Record<string, number>[];
+  /** The sums of the epoch in progress so far, so that a resumed epoch reports the whole epoch. */
+  partial?: EpochSums;
+}
+
+/** Running sums of an epoch: loss, correct predictions, images seen, images back-propagated, seconds. */
+export interface EpochSums {
+  loss: number;
+  correct: number;
+  seen: number;
+  backpropagated: number;
+  /** False once a step did not say how many images it back-propagated. */
+  counted: boolean;
+  seconds: number;
 }
 
 export interface Checkpoint {
@@ -68,6 +80,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
   if (master.length !== weighted || velocity.length !== weighted || master.some((m) => !m) || velocity.some((v) => !v)) {
     throw new InputError(inFile(file, `optimizer state: expected master weights and velocities for ${weighted} weighted layers`));
   }
+  [...master, ...velocity].forEach((values, k) => {
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new InputError(inFile(file, `optimizer state: ${k < master.length ? `master.${k}` : `velocity.${k - master.length}`}[${bad}] is ${values[bad]}, expected a finite number`));
+  });
   const step = Number(metadata.step);
   if (!Number.isSafeInteger(step) || step < 0) throw new InputError(inFile(file, `__metadata__.step: expected a non-negative integer, found ${metadata.step}`));
   return { network, optimizer: { step, master, velocity }, progress: json('progress') as Progress, config: json('config') as Record<string, unknown> };
@@ -75,7 +91,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
 
 export function saveCheckpoint(path: string, c: Checkpoint): void {
   const bytes = encodeCheckpoint(c);
-  writeFileAtomic.sync(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  writeFileAtomic(path, bytes);
 }
 
 export function loadCheckpoint(path: string): Checkpoint {

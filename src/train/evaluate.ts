@@ -1,4 +1,5 @@
 /** Accuracy of an integer network, computed by the integer ANN (the figure we report). */
+import { breather } from '../breathe.js';
 import { IntegerAnn } from '../equivalence/integerAnn.js';
 import { InputError } from '../errors.js';
 import { sizeOf, type Network } from '../network/topology.js';
@@ -21,11 +22,17 @@ export function checkModelFitsData(network: Network, data: Dataset): void {
   if (classes < data.classes) throw new InputError(`the model has ${classes} classes but ${data.name} has ${data.classes}`);
 }
 
-export function evaluate(network: Network, data: Dataset, samples = data.count, ann = new IntegerAnn(network)): Evaluation {
+/** `onProgress` hears of every few hundred images (coarse, off the hot path). */
+export async function evaluate(network: Network, data: Dataset, samples = data.count, ann = new IntegerAnn(network), onProgress?: (done: number) => void): Promise<Evaluation> {
   checkModelFitsData(network, data);
   const n = Math.min(samples, data.count);
   const start = performance.now();
+  const breathe = breather();
   let correct = 0;
-  for (let i = 0; i < n; i++) if (ann.forward(imageAt(data, i)) === data.labels[i]) correct++;
+  for (let i = 0; i < n; i++) {
+    if (ann.forward(imageAt(data, i)) === data.labels[i]) correct++;
+    if (onProgress && (i % 250 === 249 || i === n - 1)) onProgress(i + 1);
+    await breathe();
+  }
   return { accuracy: correct / Math.max(1, n), samples: n, correct, seconds: (performance.now() - start) / 1000 };
 }

@@ -3,10 +3,11 @@
  * NaN and range failures named by epoch and step, validation and best-model tracking, checkpoints after
  * each epoch and on interruption. An engine only computes a step and scores the current model.
  */
+import { breather } from '../breathe.js';
 import { SpikegradError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Network } from '../network/topology.js';
-import type { Checkpoint, Progress } from './checkpoint.js';
+import type { Checkpoint, EpochSums, Progress } from './checkpoint.js';
 import type { OptimizerConfig } from './optimizer.js';
 
 export interface BatchReport {
@@ -16,6 +17,8 @@ export interface BatchReport {
   loss: number;
   accuracy: number;
   imagesPerSecond: number;
+  /** Share of this epoch's images back-propagated so far, where the engine skips some. */
+  backpropagatedShare?: number;
 }
 
 export interface EpochRecord {
@@ -40,6 +43,8 @@ export interface StepOutcome {
 export interface TrainHooks {
   /** Called every few batches (coarse: at most ~4 times a second). */
   onBatch?: (r: BatchReport) => void;
+  /** Once the engine knows which backend computes (tfjs engine). */
+  onBackend?: (name: string) => void;
   /** After each epoch, with the checkpoint to save, whether the model is the best so far, and the integer model. */
   onEpoch?: (record: EpochRecord, checkpoint: Checkpoint, isBest: boolean, model: Network) => void | Promise<void>;
   /** Checked between batches; when true, training stops and `onInterrupt` gets a checkpoint. */
@@ -100,10 +105,17 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
   for (; progress.epoch < config.epochs; progress.epoch++, progress.batch = 0) {
     const order = epochOrder(trainCount, config.seed, progress.epoch);
     const start = performance.now();
-    let lossSum = 0, correct = 0, seen = 0, lastReport = 0, backpropagated = 0, counted = true;
+    // A resumed epoch goes on with the sums of its first part, so its figures cover the whole epoch.
+    const sums: EpochSums = progress.partial ?? { loss: 0, correct: 0, seen: 0, backpropagated: 0, counted: true, seconds: 0 };
+    delete progress.partial;
+    const elapsed = () => sums.seconds + (performance.now() - start) / 1000;
+    let lastReport = 0;
+    const breathe = breather(100);
     for (; progress.batch < batches; progress.batch++) {
+      // Let Ctrl-C and the progress bar through even when a step never waits for a worker.
+      await breathe();
       if (hooks.interrupted?.()) {
-        hooks.onInterrupt?.(engine.checkpoint(progress));
+        hooks.onInterrupt?.(engine.checkpoint({ ...progress, partial: { ...sums, seconds: elapsed() } }));
         return { history, best: progress.best, interrupted: true };
       }
       const from = progress.batch * config.batch;
@@ -116,31 +128,35 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
         if (e instanceof SpikegradError && !(e instanceof NanLossError)) throw new TrainingError(`epoch ${progress.epoch + 1}, step ${progress.batch + 1}: ${e.message}; the last good checkpoint was kept`);
         throw e;
       }
-      lossSum += outcome.loss;
-      correct += outcome.correct;
-      seen += to - from;
-      if (outcome.backpropagated === undefined) counted = false;
-      else backpropagated += outcome.backpropagated;
-      if (!Number.isFinite(lossSum)) {
-        throw new NanLossError(`the loss became ${lossSum} in epoch ${progress.epoch + 1}, step ${progress.batch + 1}; the last good checkpoint was kept`);
+      sums.loss += outcome.loss;
+      sums.correct += outcome.correct;
+      sums.seen += to - from;
+      if (outcome.backpropagated === undefined) sums.counted = false;
+      else sums.backpropagated += outcome.backpropagated;
+      if (!Number.isFinite(sums.loss)) {
+        throw new NanLossError(`the loss became ${sums.loss} in epoch ${progress.epoch + 1}, step ${progress.batch + 1}; the last good checkpoint was kept`);
       }
       const now = performance.now();
       if (hooks.onBatch && (now - lastReport > 250 || progress.batch === batches - 1)) {
         lastReport = now;
-        hooks.onBatch({ epoch: progress.epoch, batch: progress.batch + 1, batches, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: (seen * 1000) / (now - start) });
+        hooks.onBatch({
+          epoch: progress.epoch, batch: progress.batch + 1, batches, loss: sums.loss / sums.seen, accuracy: sums.correct / sums.seen, imagesPerSecond: sums.seen / elapsed(),
+          ...(sums.counted ? { backpropagatedShare: sums.backpropagated / sums.seen } : {}),
+        });
       }
     }
-    const seconds = (performance.now() - start) / 1000;
+    const seconds = elapsed();
     const validationAccuracy = await engine.validate();
+    const { seen } = sums;
     const record: EpochRecord = {
       epoch: progress.epoch + 1,
-      loss: lossSum / Math.max(1, seen),
-      trainAccuracy: correct / Math.max(1, seen),
+      loss: sums.loss / Math.max(1, seen),
+      trainAccuracy: sums.correct / Math.max(1, seen),
       validationAccuracy,
       seconds,
       imagesPerSecond: seen / seconds,
       learningRate: engine.learningRate(),
-      ...(counted && seen > 0 ? { backpropagatedShare: backpropagated / seen } : {}),
+      ...(sums.counted && seen > 0 ? { backpropagatedShare: sums.backpropagated / seen } : {}),
     };
     history.push(record);
     const isBest = !progress.best || validationAccuracy > progress.best.accuracy;

@@ -3,6 +3,7 @@
  * db) compared in place; used in this thread and, as a service, inside each verification worker.
  */
 import { SpikingNetwork } from '../actors/spikingNetwork.js';
+import { breather } from '../breathe.js';
 import type { SnnStats } from '../actors/statistics.js';
 import type { SpikePolicy } from '../actors/kernels/neuronLayer.js';
 import type { BatchSample } from '../equivalence/layerResults.js';
@@ -68,7 +69,9 @@ export class SampleVerifier {
   /** Samples [from, from + samples.length) one after the other. */
   async verifyChunk(samples: readonly BatchSample[], from: number, alpha: number, onSample?: () => void): Promise<SampleVerdict[]> {
     const out: SampleVerdict[] = [];
+    const breathe = breather();
     for (let k = 0; k < samples.length; k++) {
+      await breathe();
       out.push(await this.verify(samples[k].input, samples[k].target, alpha, from + k));
       onSample?.();
     }
@@ -91,8 +94,9 @@ export function sampleService() {
     init(spec: NetworkSpec, settings: VerifySettings): void {
       verifier = new SampleVerifier(networkFromSpec(spec), settings);
     },
-    verify(samples: BatchSample[], from: number, alpha: number): Promise<SampleVerdict[]> {
-      return verifier!.verifyChunk(samples, from, alpha);
+    /** `done` (shared memory) counts the samples verified, for the main thread's progress. */
+    verify(samples: BatchSample[], from: number, alpha: number, done: Int32Array): Promise<SampleVerdict[]> {
+      return verifier!.verifyChunk(samples, from, alpha, () => Atomics.add(done, 0, 1));
     },
     stats(): SnnStats {
       return verifier!.stats();

@@ -9,7 +9,9 @@ import { mergeStats, type SnnStats } from '../actors/statistics.js';
 import type { BatchSample } from '../equivalence/layerResults.js';
 import { networkSpec } from '../network/build.js';
 import type { Network } from '../network/topology.js';
+import { InputError } from '../errors.js';
 import { partRange } from '../workers/partition.js';
+import { sharedArray } from '../workers/shared.js';
 import { WorkerPool } from '../workers/pool.js';
 import { workerModule } from '../workers/spawn.js';
 import { SampleVerifier, type SampleApi, type SampleVerdict, type VerifySettings } from './sampleVerifier.js';
@@ -35,8 +37,9 @@ export async function verifySamples(
   network: Network,
   samples: readonly BatchSample[],
   alpha: number,
-  settings: VerifySettings & { workers?: number; onSample?: () => void } = {},
+  settings: VerifySettings & { workers?: number; onProgress?: (done: number) => void } = {},
 ): Promise<VerifyReport> {
+  if (samples.length === 0) throw new InputError('verify: no samples to verify (a verification of nothing proves nothing)');
   const start = performance.now();
   const workers = Math.min(checkWorkers(settings.workers ?? defaultWorkers()), samples.length);
   let verdicts: SampleVerdict[];
@@ -45,30 +48,36 @@ export async function verifySamples(
   if (workers <= 1) {
     const verifier = new SampleVerifier(network, settings);
     try {
-      verdicts = await verifier.verifyChunk(samples, 0, alpha, settings.onSample);
+      let done = 0;
+      verdicts = await verifier.verifyChunk(samples, 0, alpha, settings.onProgress && (() => settings.onProgress!(++done)));
       stats = verifier.stats();
     } finally {
       verifier.dispose();
     }
   } else {
-    const pool = new WorkerPool<SampleApi>(SAMPLE_WORKER, workers);
+    const pool = new WorkerPool<SampleApi>('samples', SAMPLE_WORKER, workers);
+    // Workers count their samples in shared memory; reading it now and then costs them nothing.
+    const done = sharedArray(Int32Array, 1);
+    const report = settings.onProgress;
+    const poll = report ? setInterval(() => report(Atomics.load(done, 0)), 200) : null;
     try {
       const spec = networkSpec(network);
-      const { onSample: _onSample, ...plain } = settings;
+      const { onProgress: _onProgress, ...plain } = settings;
       const chunks = await Promise.all(
         pool.handles.map(async (h) => {
           const [from, to] = partRange(samples.length, workers, h.id);
           const chunk = samples.slice(from, to).map((s) => ({ input: Float64Array.from(s.input), target: s.target }));
           await h.call('start-up', (api) => api.init(spec, plain));
           startup = Math.max(startup, performance.now() - start);
-          const verdicts = await h.call(`verifying samples ${from}–${to - 1}`, (api) => api.verify(chunk, from, alpha));
-          settings.onSample?.();
+          const verdicts = await h.call(`verifying samples ${from}–${to - 1}`, (api) => api.verify(chunk, from, alpha, done));
           return { verdicts, stats: await h.call('collecting statistics', (api) => api.stats()) };
         }),
       );
       verdicts = chunks.flatMap((c) => c.verdicts);
       stats = mergeStats(chunks.map((c) => c.stats));
+      report?.(Atomics.load(done, 0));
     } finally {
+      if (poll) clearInterval(poll);
       await pool.close();
     }
   }

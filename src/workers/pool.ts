@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Worker } from 'node:worker_threads';
 import { WorkerError } from '../errors.js';
+import { faultFor, type PoolKind } from './faults.js';
 import { spawnWorker } from './spawn.js';
 
 export class WorkerHandle<Api> {
@@ -54,8 +55,12 @@ export class WorkerPool<Api> {
   readonly handles: WorkerHandle<Api>[];
   private closed = false;
 
-  constructor(module: URL, size: number) {
-    this.handles = Array.from({ length: size }, (_, id) => new WorkerHandle<Api>(id, spawnWorker(module), () => void this.close()));
+  constructor(
+    readonly kind: PoolKind,
+    module: URL,
+    size: number,
+  ) {
+    this.handles = Array.from({ length: size }, (_, id) => new WorkerHandle<Api>(id, spawnWorker(module, { fault: faultFor(kind, id) }), () => void this.close()));
   }
 
   get size(): number {

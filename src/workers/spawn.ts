@@ -12,8 +12,9 @@ export function workerModule(callerUrl: string, name: string): URL {
   return new URL(`./${name}${callerUrl.endsWith('.ts') ? '.ts' : '.js'}`, callerUrl);
 }
 
-export function spawnWorker(module: URL): Worker {
+/** Start `module`; `data` reaches the worker as its workerData. */
+export function spawnWorker(module: URL, data: Record<string, unknown> = {}): Worker {
   // Under tsx (tests, `npm run properties`) a worker cannot start from a .ts file directly.
-  if (module.href.endsWith('.ts')) return new Worker(new URL('./tsxEntry.mjs', import.meta.url), { workerData: { module: module.href }, resourceLimits });
-  return new Worker(module, { resourceLimits });
+  if (module.href.endsWith('.ts')) return new Worker(new URL('./tsxEntry.mjs', import.meta.url), { workerData: { ...data, module: module.href }, resourceLimits });
+  return new Worker(module, { workerData: data, resourceLimits });
 }

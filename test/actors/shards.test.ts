@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulateCase } from '../../src/actors/simulateCase.js';
 import { WorkerError } from '../../src/errors.js';
+import { injectFault } from '../../src/workers/faults.js';
 import { readCaseFile } from '../../src/network/caseFile.js';
 import { runAnnCase } from '../../src/equivalence/layerResults.js';
 import { runCli } from '../support/cli.js';
@@ -29,11 +30,13 @@ describe('neuron-sharded runs', () => {
 
   it.each(['throw', 'exit'] as const)('a worker that fails by %s mid-phase fails the run naming worker, layer and phase', async (how) => {
     const start = performance.now();
-    const run = simulateCase(c, { workers: 2, faultInjection: { worker: 1, afterCalls: 6, how } });
-    await expect(run).rejects.toThrow(WorkerError);
-    await expect(simulateCase(c, { workers: 2, faultInjection: { worker: 1, afterCalls: 6, how } })).rejects.toThrow(
-      /worker 1 failed during layer \d+ \(\w+\), (forward|backward) (standard|residual) phase/,
-    );
+    injectFault({ pool: 'shards', worker: 1, afterCalls: 7, how });
+    try {
+      await expect(simulateCase(c, { workers: 2 })).rejects.toThrow(WorkerError);
+      await expect(simulateCase(c, { workers: 2 })).rejects.toThrow(/worker 1 failed during layer \d+ \(\w+\), (forward|backward) (standard|residual) phase/);
+    } finally {
+      injectFault(null);
+    }
     expect(performance.now() - start).toBeLessThan(20_000);
   });
 
@@ -41,7 +44,7 @@ describe('neuron-sharded runs', () => {
     const r = runCli(['check', 'examples/small.case.json', '--workers', '2'], 60_000);
     expect(r.status).toBe(0);
     const failing = (how: string) => {
-      process.env.SPIKEGRAD_FAULT = `worker=0,after=3,how=${how}`;
+      process.env.SPIKEGRAD_FAULT = `pool=shards,worker=0,after=4,how=${how}`;
       try {
         return runCli(['check', 'examples/small.case.json', '--workers', '2'], 60_000);
       } finally {

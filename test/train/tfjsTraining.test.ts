@@ -32,7 +32,7 @@ describe('tfjs engine', () => {
     expect(r.history).toHaveLength(3);
     expect(r.history[2].loss).toBeLessThan(r.history[0].loss * 0.8);
     const best = r.best!;
-    expect(evaluate(r.bestNetwork, data.validation).accuracy).toBe(best.accuracy);
+    expect((await evaluate(r.bestNetwork, data.validation)).accuracy).toBe(best.accuracy);
     expect(best.accuracy).toBeGreaterThan(0.5);
     expect(r.backend).toBe('wasm');
   });

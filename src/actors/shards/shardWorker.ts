@@ -4,9 +4,8 @@
  * back with Comlink.transfer.
  */
 import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { parentPort } from 'node:worker_threads';
 import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
+import { exposeWorker } from '../../workers/expose.js';
 import { neuronLayers } from '../../network/topology.js';
 import type { SpikeSink } from '../../streams/packet.js';
 import type { LayerState } from '../compute.js';
@@ -17,12 +16,6 @@ export interface SpikeBatch {
   value: Float64Array;
   /** Accumulations done by this call. */
   accumulations: number;
-}
-
-/** Fault injection for tests: fail on the n-th call (0-based) by throwing or by exiting the thread. */
-export interface CrashPlan {
-  afterCalls: number;
-  how: 'throw' | 'exit';
 }
 
 class Collector implements SpikeSink {
@@ -52,15 +45,9 @@ class Collector implements SpikeSink {
 }
 
 let kernels: (NeuronLayerKernel | null)[] = [];
-let crash: CrashPlan | null = null;
-let calls = 0;
 const out = new Collector();
 
 function kernel(l: number): NeuronLayerKernel {
-  if (crash && calls++ === crash.afterCalls) {
-    if (crash.how === 'exit') process.exit(3);
-    throw new Error('injected fault');
-  }
   const k = kernels[l];
   if (!k) throw new Error(`this worker owns no neuron of layer ${l}`);
   return k;
@@ -76,9 +63,8 @@ function run(l: number, work: (k: NeuronLayerKernel) => void): SpikeBatch {
 const view = (index: Int32Array, value: Float64Array) => ({ index, value, length: index.length });
 
 export const shardApi = {
-  init(spec: NetworkSpec, ranges: ([number, number] | null)[], policy: SpikePolicy, crashPlan: CrashPlan | null): void {
+  init(spec: NetworkSpec, ranges: ([number, number] | null)[], policy: SpikePolicy): void {
     const layers = neuronLayers(networkFromSpec(spec));
-    crash = crashPlan;
     kernels = layers.map((_, l) => (ranges[l] ? layerKernel(layers, l, policy, ranges[l]!) : null));
   },
   resetForward: (l: number): SpikeBatch => run(l, (k) => k.resetForward()),
@@ -103,4 +89,4 @@ export const shardApi = {
 
 export type ShardApi = typeof shardApi;
 
-if (parentPort) Comlink.expose(shardApi, nodeEndpoint(parentPort));
+exposeWorker(shardApi);

@@ -61,7 +61,7 @@ export class ParallelBatchRunner implements BatchRunner {
       layer.weights = sharedCopy(layer.weights);
       layer.bias = sharedCopy(layer.bias);
     }
-    this.pool = new WorkerPool<TrainApi>(TRAIN_WORKER, workers);
+    this.pool = new WorkerPool<TrainApi>('exact', TRAIN_WORKER, workers);
     const spec = networkSpec(network);
     const sizes = network.layers.filter(hasWeights).flatMap((l) => [l.weights.length, l.bias.length]);
     // Re-used buffers: this VM pays for every freshly touched page.

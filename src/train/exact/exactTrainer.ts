@@ -61,7 +61,7 @@ async function trainWith(
     },
     async validate() {
       evaluator.weightsChanged();
-      return evaluate(network, validation, config.validationSamples ?? validation.count, evaluator).accuracy;
+      return (await evaluate(network, validation, config.validationSamples ?? validation.count, evaluator)).accuracy;
     },
     learningRate: () => sgd.learningRate(),
     checkpoint: (progress) => ({ network, optimizer: sgd.state, progress, config: { ...config, engine: 'exact' } }),

@@ -1,10 +1,8 @@
 /** Worker side of data-parallel exact training: part of each mini-batch on an integer ANN over shared weights. */
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { parentPort } from 'node:worker_threads';
 import { IntegerAnn } from '../../equivalence/integerAnn.js';
 import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
 import { sizeOf } from '../../network/topology.js';
+import { exposeWorker } from '../../workers/expose.js';
 import { runExamples } from './examples.js';
 
 let ann: IntegerAnn | null = null;
@@ -38,4 +36,4 @@ export const trainApi = {
 
 export type TrainApi = typeof trainApi;
 
-if (parentPort) Comlink.expose(trainApi, nodeEndpoint(parentPort));
+exposeWorker(trainApi);

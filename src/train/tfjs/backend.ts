@@ -3,9 +3,10 @@
  * cannot install everywhere), then wasm, then the plain cpu backend. A backend asked for by name is used
  * or refused with the reason; never silently replaced.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../../errors.js';
-import { registerWasmTrainingKernels } from './wasmTrainingKernels.js';
+
+// TensorFlow.js is loaded when a backend is first asked for, not when a command starts.
+const tfjs = () => import('@tensorflow/tfjs-core');
 
 export const BACKEND_NAMES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendRequest = (typeof BACKEND_NAMES)[number];
@@ -24,6 +25,7 @@ const NATIVE_PACKAGES: Record<'node-gpu' | 'node', string> = {
 
 /** Loads one backend and makes it current; throws with the reason when it is unavailable. */
 async function activate(name: BackendName): Promise<void> {
+  const tf = await tfjs();
   if (name === 'node-gpu' || name === 'node') {
     const specifier = NATIVE_PACKAGES[name];
     try {
@@ -37,7 +39,7 @@ async function activate(name: BackendName): Promise<void> {
   }
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
-    registerWasmTrainingKernels();
+    (await import('./wasmTrainingKernels.js')).registerWasmTrainingKernels();
   } else {
     await import('@tensorflow/tfjs-backend-cpu');
   }
@@ -47,6 +49,8 @@ async function activate(name: BackendName): Promise<void> {
 export async function useBackend(request: BackendRequest): Promise<ActiveBackend> {
   // The union package registers the gradient functions that tfjs-core's Node build leaves out.
   await import('@tensorflow/tfjs');
+  // Production mode silences tfjs's console banners ("Hi, looks like you are running TensorFlow.js in Node.js").
+  (await tfjs()).enableProdMode();
   if (!(BACKEND_NAMES as readonly string[]).includes(request)) {
     throw new InputError(`unknown backend "${request}": expected one of ${BACKEND_NAMES.join(', ')}`);
   }

@@ -91,7 +91,7 @@ function shareDataset(d: Dataset): Dataset {
 }
 
 async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet> {
-  const pool = new WorkerPool<TfjsWorkerApi>(TFJS_WORKER, config.workers);
+  const pool = new WorkerPool<TfjsWorkerApi>('replicas', TFJS_WORKER, config.workers);
   const weights = weightBuffers(config.network, true);
   const grads = pool.handles.map(() => weightBuffers(config.network, true));
   const data: [string, Dataset][] = [...config.data].map(([name, d]) => [name, shareDataset(d)]);

@@ -8,8 +8,10 @@ import type { BackendRequest } from './backend.js';
 import type { GradientMode } from './spikeOps.js';
 import { hasWeights, type Conv2dLayer, type DenseLayer, type Network } from '../../network/topology.js';
 import { cloneNetwork } from '../../network/build.js';
+import { assertExactRange } from '../../equivalence/rangeGuard.js';
+import { RangeGuardError } from '../../errors.js';
 import type { Checkpoint } from '../checkpoint.js';
-import type { Dataset } from '../data/dataset.js';
+import { largestPixel, type Dataset } from '../data/dataset.js';
 import { firstLayerUnit, RealSgd, roundMasters } from '../optimizer.js';
 import { runTrainingLoop, type LoopResult, type TrainConfig, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
 import { augments, batchTransforms } from './augment.js';
@@ -79,6 +81,7 @@ export async function trainTfjs(
     workers: config.workers ?? 1,
     optimizer: sgd.layout,
   });
+  hooks.onBackend?.(replicas.backend);
   try {
     return await trainWith(replicas, network, layers, sgd, data, config, hooks, resume, testSamples);
   } finally {
@@ -129,7 +132,7 @@ async function trainWith(
       return outcome;
     },
     async validate() {
-      exported = quantiseNetwork(network, realWeights(), config.weightBits);
+      exported = exportChecked(network, realWeights(), config, largestPixel(data.train));
       loadExported(exported);
       const result = await accuracy('validation', config.validationSamples ?? data.validation.count);
       loadMasters();
@@ -156,6 +159,21 @@ async function trainWith(
   });
   const tfjsTestAccuracy = result.interrupted ? NaN : await accuracy('test', testSamples);
   return { ...result, bestNetwork, backend: replicas.backend, tfjsTestAccuracy, sgd };
+}
+
+/**
+ * The exported integer network, refused if the integer ANN could not run it exactly: a model no
+ * command could load is never written.
+ */
+function exportChecked(network: Network, real: Float64Array[], config: TfjsTrainConfig, maxInput: number): Network {
+  const exported = quantiseNetwork(network, real, config.weightBits);
+  try {
+    assertExactRange(exported, maxInput, config.alpha);
+  } catch (e) {
+    if (e instanceof RangeGuardError) throw new RangeGuardError(`export with --weight-bits ${config.weightBits}: ${e.message}; lower --weight-bits`);
+    throw e;
+  }
+  return exported;
 }
 
 /** The training network with its weights rounded from the masters at its own Θ (what a checkpoint holds). */

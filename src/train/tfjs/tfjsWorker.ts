@@ -1,12 +1,10 @@
 /** Worker side of data-parallel tfjs training: its own backend (one wasm instance per thread) and replica over shared weights. */
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { parentPort } from 'node:worker_threads';
 import { useBackend, type BackendRequest } from './backend.js';
 import type { TfjsNetworkOptions } from './tfjsNetwork.js';
 import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
 import type { Dataset } from '../data/dataset.js';
 import { updateSlice, type SgdLayout, type StepCoefficients } from '../optimizer.js';
+import { exposeWorker } from '../../workers/expose.js';
 import { TfjsReplica } from './replica.js';
 
 let replica: TfjsReplica | null = null;
@@ -52,4 +50,4 @@ export const tfjsWorkerApi = {
 
 export type TfjsWorkerApi = typeof tfjsWorkerApi;
 
-if (parentPort) Comlink.expose(tfjsWorkerApi, nodeEndpoint(parentPort));
+exposeWorker(tfjsWorkerApi);

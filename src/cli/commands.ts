@@ -1,0 +1,12 @@
+/** Every command of `spikegrad`, in the order the help and the reference list them. */
+import { annCommand } from './annCommand.js';
+import { checkCommand } from './checkCommand.js';
+import type { CommandSpec } from './command.js';
+import { demoCommand } from './demoCommand.js';
+import { evalCommand } from './evalCommand.js';
+import { replayCommand } from './replayCommand.js';
+import { simulateCommand } from './simulateCommand.js';
+import { trainCommand } from './trainCommand.js';
+import { verifyCommand } from './verifyCommand.js';
+
+export const COMMANDS = [annCommand, checkCommand, simulateCommand, replayCommand, trainCommand, evalCommand, verifyCommand, demoCommand] as unknown as CommandSpec[];
