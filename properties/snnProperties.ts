@@ -15,6 +15,8 @@ import { EventBudgetError } from '../src/errors.js';
 import { caseToJson, type SpikeCase } from '../src/network/caseFile.js';
 import { decodeEventLog, EventLogWriter, LogKind } from '../src/streams/eventLog.js';
 import { parseOrders } from '../src/streams/orders/index.js';
+import { parseInputTiming } from '../src/streams/timing/inputTiming.js';
+import { parseLatency } from '../src/streams/timing/latency.js';
 import { spikeCaseArbitrary } from './arbitraries/spikeCase.js';
 
 /** Small enough that the default test run stays fast; refusals under it are checked to be justified. */
@@ -23,29 +25,46 @@ const RERUN_LIMIT = 400_000;
 
 export const ORDER_SPECS = ['fifo', 'reverse', 'shuffle', 'split', 'delay', 'split,delay', 'split,shuffle', 'reverse,split'];
 
+/** Latency models (docs/timing.md) the properties run under, with the exact barrier. */
+export const LATENCY_SPECS = ['const:1', 'exp:1', 'uniform:0-3', 'lognormal:0,1', 'exp:2;axon=uniform:0-5;processing=exp:0.5', 'forward=exp:1;backward=const:2'];
+
 export interface RunChoice {
   order: string;
   policy: SpikePolicy;
   seed: number;
+  /** A latency model instead of the order (then the order is fifo). */
+  latency?: string;
+  inputTiming?: string;
 }
 
-export const runChoice: fc.Arbitrary<RunChoice> = fc.record({
-  order: fc.constantFrom(...ORDER_SPECS),
-  policy: fc.constantFrom<SpikePolicy>('single', 'burst'),
-  seed: fc.integer({ min: 0, max: 1_000_000 }),
-});
+export const runChoice: fc.Arbitrary<RunChoice> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ order: fc.constantFrom(...ORDER_SPECS), policy: fc.constantFrom<SpikePolicy>('single', 'burst'), seed: fc.integer({ min: 0, max: 1_000_000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      order: fc.constant('fifo'),
+      policy: fc.constantFrom<SpikePolicy>('single', 'burst'),
+      seed: fc.integer({ min: 0, max: 1_000_000 }),
+      latency: fc.constantFrom(...LATENCY_SPECS),
+      inputTiming: fc.constantFrom('zero', 'latency:6', 'spread:exp:2'),
+    }),
+  },
+);
 
 export class PropertyFailure extends Error {}
 
 function fail(c: SpikeCase, run: RunChoice, why: string): never {
   throw new PropertyFailure(
-    `${why}\nreproduce: save the case below as case.json and run\n  spikegrad check case.json --order ${run.order} --seed ${run.seed} --policy ${run.policy}\n` +
+    `${why}\nreproduce: save the case below as case.json and run\n  spikegrad check case.json --order ${run.order} --seed ${run.seed} --policy ${run.policy}${run.latency ? ` --latency "${run.latency}" --input-timing ${run.inputTiming}` : ''}\n` +
       JSON.stringify(caseToJson(c)),
   );
 }
 
 /** In this thread: the sharded runs have their own property with pools reused across cases. */
-const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET) => ({ orders: parseOrders(run.order), seed: run.seed, policy: run.policy, eventBudget: budget, workers: 1 });
+const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET) => ({
+  orders: parseOrders(run.order), seed: run.seed, policy: run.policy, eventBudget: budget, workers: 1,
+  latency: run.latency ? parseLatency(run.latency) : null, inputTiming: run.inputTiming ? parseInputTiming(run.inputTiming) : undefined,
+});
 
 /** Statistics gathered by the properties (how many cases ran, were refused, re-checked). */
 export const tally = { ran: 0, refused: 0, refusalsRechecked: 0 };
@@ -138,16 +157,22 @@ export function batchIncrementsEqual(): fc.IAsyncPropertyWithHooks<[SpikeCase, n
 }
 
 /**
- * Sharded over 1–4 worker threads (any layout the shard ranges give) and any order: the same S, V, E,
- * dW, db as the integer ANN. `pools[n]` is a ShardWorkers of n threads, reused across cases.
+ * Sharded over 1–4 worker threads (any layout the shard ranges give) and any order or latency model:
+ * the same S, V, E, dW, db as the integer ANN, and the same event log, byte for byte, as the run in
+ * this thread. `pools[n]` is a ShardWorkers of n threads, reused across cases.
  */
 export function shardedEqualsAnn(pools: Record<number, ShardWorkers>): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice, number]> {
   return fc.asyncProperty(spikeCaseArbitrary(), runChoice, fc.integer({ min: 1, max: 4 }), async (c, run, workers) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
     const ann = runAnnCase(c);
-    const snn = await simulateCase(c, { ...snnOptions(run), workers: workers === 1 ? 1 : pools[workers] });
+    const sharded = EventLogWriter.inMemory(logHeader(c, run));
+    const snn = await simulateCase(c, { ...snnOptions(run), workers: workers === 1 ? 1 : pools[workers], log: sharded.writer });
     const mismatches = compareResults(ann.layers, snn.layers, 5);
     if (mismatches.length > 0) fail(c, run, `with ${workers} workers the SNN differs from the integer ANN: ${mismatches.map(describeMismatch).join('; ')}`);
+    // Shards change nothing observable but the wall time: the same events, in the same order, as in this thread.
+    const local = EventLogWriter.inMemory(logHeader(c, run));
+    await simulateCase(c, { ...snnOptions(run), log: local.writer });
+    if (Buffer.compare(Buffer.from(sharded.bytes()), Buffer.from(local.bytes())) !== 0) fail(c, run, `with ${workers} workers the event log differs from the in-thread run's`);
   });
 }
 

@@ -35,6 +35,11 @@ export { openSpikingNetwork, ShardWorkers, defaultWorkers, type ParallelOptions,
 export { computeEventBound, assertEventBudget, DEFAULT_EVENT_BUDGET, type EventBound } from './actors/eventBudget.js';
 export { replayEventLog, type ReplayResult } from './actors/replay.js';
 export { parseOrders, fifo, reverse, shuffle, split, delay, ORDER_NAMES, type Order, type OrderName } from './streams/orders/index.js';
+export { parseLatency, describeLatency, LatencyModel, LATENCY_GRAMMAR, type LatencySpec } from './streams/timing/latency.js';
+export { parseInputTiming, type InputTiming } from './streams/timing/inputTiming.js';
+export { parseDistribution, type Distribution } from './streams/timing/distributions.js';
+export { parseBarrier, describeBarrier, type Barrier } from './actors/barrier.js';
+export type { ExampleTimeline } from './actors/spikingNetwork.js';
 export { EventLogWriter, readEventLog, decodeEventLog, LogKind, PhaseMark, type EventLog, type EventRecords } from './streams/eventLog.js';
 
 // Training: data sets, the exact and tfjs engines, the shared optimizer, checkpoints, export.
@@ -54,3 +59,12 @@ export { useBackend, BACKEND_NAMES, type BackendRequest, type BackendName } from
 export { verifySamples, type VerifyReport } from './verify/verifySamples.js';
 export type { VerifySettings, SampleVerdict } from './verify/sampleVerifier.js';
 export { trainOnlineSideBySide, type OnlineStepReport } from './verify/onlineTraining.js';
+export { timingStudy, type TimingReport, type TimingStudyResult } from './verify/timing/study.js';
+export type { TimingConfig, SampleTiming } from './verify/timing/sampleTiming.js';
+export type { ConfigSummary } from './verify/timing/summary.js';
+
+// Tables for analysis elsewhere (CSV, Apache Arrow).
+export { writeTable, type Table, type Column } from './report/tables.js';
+
+// Testing aid: make a worker fail on purpose.
+export { injectFault, type FaultPlan } from './workers/faults.js';

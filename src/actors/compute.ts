@@ -1,6 +1,7 @@
 /**
  * Where a layer's arithmetic runs. The runtime calls these in phase order; each may finish at once
- * (in-process) or return a promise (shards in worker threads). Spikes go to the given sink either way.
+ * (in-process) or return a promise (shards in worker threads), and resolves to the synaptic
+ * accumulations it performed. Spikes go to the given sink either way.
  */
 import type { Packet, SpikeSink } from '../streams/packet.js';
 import type { NeuronLayerKernel } from './kernels/neuronLayer.js';
@@ -15,17 +16,17 @@ export interface LayerState {
 }
 
 export interface LayerCompute {
-  resetForward(): Maybe<void>;
-  integrateForward(p: Packet, out: SpikeSink): Maybe<void>;
-  residualForward(out: SpikeSink): Maybe<void>;
-  startBackward(lowerS: Float64Array): Maybe<void>;
-  startTopError(U0: Float64Array, out: SpikeSink): Maybe<void>;
-  integrateBackward(p: Packet, out: SpikeSink): Maybe<void>;
-  residualBackward(out: SpikeSink): Maybe<void>;
-  /** Synaptic accumulations so far (exact once every call has settled). */
-  accumulations(): number;
+  resetForward(): Maybe<number>;
+  integrateForward(p: Packet, out: SpikeSink): Maybe<number>;
+  residualForward(out: SpikeSink): Maybe<number>;
+  startBackward(lowerS: Float64Array): Maybe<number>;
+  startTopError(U0: Float64Array, out: SpikeSink): Maybe<number>;
+  integrateBackward(p: Packet, out: SpikeSink): Maybe<number>;
+  residualBackward(out: SpikeSink): Maybe<number>;
   /** V, S, E of the whole layer (gathered from shards). */
   state(): Maybe<LayerState>;
+  /** The live forward potentials, where they can be read without waiting (in this thread), else null. */
+  peekPotentials(): Float64Array | null;
   /** Summed increments of the layer (empty arrays for pooling). */
   increments(): Maybe<{ dW: Float64Array; db: Float64Array }>;
   clearIncrements(): Maybe<void>;
@@ -34,32 +35,44 @@ export interface LayerCompute {
 /** The layer's kernel in this thread: every call completes synchronously. */
 export class LocalCompute implements LayerCompute {
   constructor(readonly kernel: NeuronLayerKernel) {}
-  resetForward(): void {
+  private counted(work: () => void): number {
+    const before = this.kernel.accumulations;
+    work();
+    return this.kernel.accumulations - before;
+  }
+  resetForward(): number {
     this.kernel.resetForward();
+    return 0;
   }
-  integrateForward(p: Packet, out: SpikeSink): void {
+  integrateForward(p: Packet, out: SpikeSink): number {
+    // The hot path: no closure per delivery.
+    const before = this.kernel.accumulations;
     this.kernel.integrateForward(p, out);
+    return this.kernel.accumulations - before;
   }
-  residualForward(out: SpikeSink): void {
-    this.kernel.residualForward(out);
+  residualForward(out: SpikeSink): number {
+    return this.counted(() => this.kernel.residualForward(out));
   }
-  startBackward(lowerS: Float64Array): void {
+  startBackward(lowerS: Float64Array): number {
     this.kernel.startBackward(lowerS);
+    return 0;
   }
-  startTopError(U0: Float64Array, out: SpikeSink): void {
-    this.kernel.startTopError(U0, out);
+  startTopError(U0: Float64Array, out: SpikeSink): number {
+    return this.counted(() => this.kernel.startTopError(U0, out));
   }
-  integrateBackward(p: Packet, out: SpikeSink): void {
+  integrateBackward(p: Packet, out: SpikeSink): number {
+    const before = this.kernel.accumulations;
     this.kernel.integrateBackward(p, out);
+    return this.kernel.accumulations - before;
   }
-  residualBackward(out: SpikeSink): void {
-    this.kernel.residualBackward(out);
-  }
-  accumulations(): number {
-    return this.kernel.accumulations;
+  residualBackward(out: SpikeSink): number {
+    return this.counted(() => this.kernel.residualBackward(out));
   }
   state(): LayerState {
     return { V: this.kernel.V, S: this.kernel.S, E: this.kernel.E };
+  }
+  peekPotentials(): Float64Array {
+    return this.kernel.V;
   }
   increments(): { dW: Float64Array; db: Float64Array } {
     return { dW: this.kernel.dW, db: this.kernel.db };

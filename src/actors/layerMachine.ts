@@ -32,6 +32,13 @@ export interface LayerPorts {
   end(direction: Direction): void;
   /** An envelope arrived when the layer expected none. */
   unexpected(state: string, envelope: Envelope | null): void;
+  /**
+   * The backward pass began while this layer's forward pass had not ended (a timeout barrier: the
+   * top gave up waiting first); remember it, and go on to it once the forward pass ends.
+   */
+  requestBackward(): void;
+  /** Was the backward pass requested early? */
+  backwardRequested(): boolean;
 }
 
 export type LayerEvent =
@@ -59,6 +66,7 @@ export const layerMachine = setup({
   guards: {
     forwardInputComplete: ({ context }) => context.ports.inputComplete('forward'),
     backwardInputComplete: ({ context }) => context.ports.inputComplete('backward'),
+    backwardRequested: ({ context }) => context.ports.backwardRequested(),
   },
 }).createMachine({
   id: 'layer',
@@ -73,6 +81,7 @@ export const layerMachine = setup({
       on: {
         PACKET: { actions: ({ context, event }) => context.ports.integrate('forward', event.envelope) },
         END: { actions: ({ context, event }) => context.ports.expectEnd('forward', event.count) },
+        BACKWARD: { actions: ({ context }) => context.ports.requestBackward() },
         SETTLED: {},
       },
       always: { guard: 'forwardInputComplete', target: 'forwardResidual' },
@@ -81,6 +90,7 @@ export const layerMachine = setup({
       entry: ({ context }) => context.ports.residual('forward'),
       on: {
         RESIDUAL_DONE: { target: 'awaitBackward', actions: ({ context }) => context.ports.end('forward') },
+        BACKWARD: { actions: ({ context }) => context.ports.requestBackward() },
         SETTLED: {},
         PACKET: stray('forwardResidual'),
         END: stray('forwardResidual'),
@@ -88,6 +98,7 @@ export const layerMachine = setup({
     },
     awaitBackward: {
       on: { BACKWARD: 'backwardStandard', SETTLED: {}, PACKET: stray('awaitBackward'), END: stray('awaitBackward') },
+      always: { guard: 'backwardRequested', target: 'backwardStandard' },
     },
     backwardStandard: {
       entry: ({ context }) => context.ports.begin('backward'),

@@ -1,14 +1,20 @@
 /**
  * One layer's ports: binds the layer's compute (kernel in this thread, or shards in workers) to its
- * channels on the bus, counts events for the quiescence detection (end-of-phase markers carry the
- * number of events sent), checks the run-time event bound, writes the event log and keeps the
- * per-phase statistics.
+ * channels on the bus, decides when its input is complete (the barrier), checks the run-time event
+ * bound, writes the event log and keeps the per-phase statistics and the example's timeline.
+ *
+ * Packets go straight to the compute; only phase control goes through the layer's actor. Barriers:
+ * `exact` — end-of-phase markers carry the number of events sent, and the input is complete when that
+ * many have arrived; `timeout` — the input is complete once T time units passed without an event (no
+ * markers; later arrivals are still integrated by the standard function); `none` — no residual phase,
+ * and a pass is complete when nothing is in flight anywhere (the coordinator says so).
  */
 import { QuiescenceError } from '../errors.js';
 import type { SpikeBus } from '../streams/bus.js';
 import type { Envelope } from '../streams/envelope.js';
 import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js';
 import { PacketWriter, type Packet } from '../streams/packet.js';
+import type { Barrier } from './barrier.js';
 import { isPromise, type LayerCompute, type Maybe, type PendingWork } from './compute.js';
 import type { Direction, LayerEvent, LayerPorts } from './layerMachine.js';
 import { emptyPhaseStats, type PhaseStats } from './statistics.js';
@@ -22,6 +28,7 @@ export interface LayerWiring {
   compute: LayerCompute;
   bus: SpikeBus;
   pending: PendingWork;
+  barrier: Barrier;
   input: Record<Direction, number | null>;
   output: Record<Direction, number | null>;
   log: EventLogWriter | null;
@@ -30,26 +37,49 @@ export interface LayerWiring {
   /** The classification layer's initial error compartment; null for other layers. */
   topError: (() => Float64Array) | null;
   onQuiet: (position: number, direction: Direction) => void;
+  /** After the compute integrated forward spikes (the readout watches the classification layer). */
+  onForwardIntegrated?: () => void;
 }
+
+/** When a phase of one example saw its first and last spike, and became quiet (virtual time; NaN: never). */
+export interface PhaseTimes {
+  firstSpike: number;
+  lastSpike: number;
+  quiet: number;
+}
+
+const freshTimes = (): PhaseTimes => ({ firstSpike: NaN, lastSpike: NaN, quiet: NaN });
 
 export class LayerRuntime implements LayerPorts {
   readonly stats: Record<Direction, PhaseStats> = { forward: emptyPhaseStats(), backward: emptyPhaseStats() };
+  /** This example's times per direction. */
+  times: Record<Direction, PhaseTimes> = { forward: freshTimes(), backward: freshTimes() };
   /** The first fault seen; the coordinator stops the run on it. */
   fault: Error | null = null;
   /** Per-example maxima from the event bound. */
   bound: Record<Direction, number> = { forward: Infinity, backward: Infinity };
   /** Set by the coordinator once the layer's actor exists. */
   notify: (event: LayerEvent) => void = () => {};
+  /** The actor's state, for messages. */
+  stateName: () => string = () => 'unknown';
 
   private readonly received: Record<Direction, number> = { forward: 0, backward: 0 };
   private readonly expected: Record<Direction, number> = { forward: -1, backward: -1 };
   private readonly emitted: Record<Direction, number> = { forward: 0, backward: 0 };
   /** Calls handed to the compute that have not come back yet. */
   private readonly outstanding: Record<Direction, number> = { forward: 0, backward: 0 };
+  /** In the standard part of a phase (accepting its input), and in its residual part. */
+  private readonly standard: Record<Direction, boolean> = { forward: false, backward: false };
+  private readonly inResidual: Record<Direction, boolean> = { forward: false, backward: false };
+  /** Timeout barrier: the input is complete; the deadline; the token of the live timer. */
+  private readonly timedOut: Record<Direction, boolean> = { forward: false, backward: false };
+  private readonly deadline: Record<Direction, number> = { forward: Infinity, backward: Infinity };
+  private readonly timer: Record<Direction, number> = { forward: -1, backward: -1 };
+  /** Barrier none: the coordinator saw nothing in flight. */
+  private readonly passQuiet: Record<Direction, boolean> = { forward: false, backward: false };
+  private early = false;
   private readonly writers: Record<Direction, PacketWriter>;
-  private logKind = LogKind.Spike;
-  private accumulationsAtBegin = 0;
-  private residualFrom = 0;
+  private timers = 0;
 
   constructor(private readonly w: LayerWiring) {
     const make = (direction: Direction) => new PacketWriter(w.bus.pool, (p) => this.send(direction, p));
@@ -61,8 +91,18 @@ export class LayerRuntime implements LayerPorts {
     if (this.emitted[direction] > this.bound[direction]) {
       this.fail(`emitted ${this.emitted[direction]} events, more than its bound of ${this.bound[direction]}: the ${direction} phase does not become quiet`, direction);
     }
+    const stats = this.stats[direction];
+    if (this.inResidual[direction]) stats.residualEvents += p.length;
+    else stats.standardEvents += p.length;
+    const clock = this.w.bus.clock;
+    const times = this.times[direction];
+    if (Number.isNaN(times.firstSpike)) times.firstSpike = clock;
+    times.lastSpike = clock;
     const log = this.w.log;
-    if (log) for (let k = 0; k < p.length; k++) log.record(this.logKind, this.w.layerIndex, p.index[k], p.value[k], this.w.bus.clock);
+    if (log) {
+      const kind = direction === 'forward' ? (this.inResidual.forward ? LogKind.ResidualSpike : LogKind.Spike) : this.inResidual.backward ? LogKind.ResidualErrorSpike : LogKind.ErrorSpike;
+      for (let k = 0; k < p.length; k++) log.record(kind, this.w.layerIndex, p.index[k], p.value[k], clock);
+    }
     const channel = this.w.output[direction];
     if (channel === null) this.w.bus.pool.release(p);
     else this.w.bus.sendPacket(channel, p);
@@ -76,18 +116,23 @@ export class LayerRuntime implements LayerPorts {
     this.w.log?.record(LogKind.Phase, this.w.layerIndex, mark, 0, this.w.bus.clock);
   }
 
-  /** Run a compute call; when it finishes (now or later) flush its spikes and run `after`. */
-  private perform(direction: Direction, result: Maybe<void>, after: () => void): void {
-    const finish = () => {
+  /** Run a compute call; when it finishes (now or later) count its accumulations, flush its spikes and run `after`. */
+  private call(direction: Direction, work: () => Maybe<number>, after: () => void = () => {}): void {
+    this.settle(direction, work(), after);
+  }
+
+  private settle(direction: Direction, result: Maybe<number>, after: () => void): void {
+    const finish = (accumulations: number) => {
+      this.stats[direction].accumulations += accumulations;
       this.writers[direction].flush();
       after();
     };
-    if (!isPromise(result)) return finish();
+    if (!isPromise(result)) return finish(result);
     this.outstanding[direction]++;
     this.w.pending.add(
-      result.then(() => {
+      result.then((accumulations) => {
         this.outstanding[direction]--;
-        finish();
+        finish(accumulations);
         this.notify({ type: 'SETTLED' });
       }),
     );
@@ -97,33 +142,60 @@ export class LayerRuntime implements LayerPorts {
     this.received[direction] = 0;
     this.expected[direction] = this.w.input[direction] === null ? 0 : -1;
     this.emitted[direction] = 0;
-    this.accumulationsAtBegin = this.w.compute.accumulations();
+    this.standard[direction] = true;
+    this.inResidual[direction] = false;
+    this.timedOut[direction] = this.w.input[direction] === null;
+    this.passQuiet[direction] = this.w.input[direction] === null;
+    this.times[direction] = freshTimes();
+    if (this.w.barrier.kind === 'timeout' && this.w.input[direction] !== null) this.armTimer(direction);
     const writer = this.writers[direction];
     writer.written = 0;
     if (direction === 'forward') {
+      this.early = false;
+      this.times.backward = freshTimes();
       this.mark(PhaseMark.ForwardStart);
-      this.logKind = LogKind.Spike;
-      this.perform(direction, this.w.compute.resetForward(), () => {});
+      this.call(direction, () => this.w.compute.resetForward());
     } else {
+      this.early = false;
       this.mark(PhaseMark.BackwardStart);
-      this.logKind = LogKind.ErrorSpike;
-      this.perform(direction, this.w.compute.startBackward(this.w.lowerValues()), () => {});
-      if (this.w.topError) this.perform(direction, this.w.compute.startTopError(this.w.topError(), writer), () => {});
+      this.call(direction, () => this.w.compute.startBackward(this.w.lowerValues()));
+      if (this.w.topError) this.call(direction, () => this.w.compute.startTopError(this.w.topError!(), writer));
     }
+  }
+
+  /** A packet for this layer, straight from the bus (its actor only hears of phases). */
+  receive(direction: Direction, e: Envelope): void {
+    if (this.standard[direction]) return this.integrate(direction, e);
+    // Without termination detection, events may come after the phase ended: the standard function takes them.
+    if (this.w.barrier.kind === 'timeout') return this.integrateLate(direction, e);
+    this.unexpected(this.stateName(), e);
   }
 
   integrate(direction: Direction, e: Envelope): void {
     const p = e.packet!;
     this.received[direction] += p.length;
-    if (this.expected[direction] >= 0 && this.received[direction] > this.expected[direction]) {
+    if (this.expected[direction] >= 0 && this.received[direction] > this.expected[direction] && this.w.barrier.kind === 'exact') {
       this.fail(`received ${this.received[direction]} events but the end-of-phase marker announced ${this.expected[direction]}`, direction);
       return;
     }
+    if (this.w.barrier.kind === 'timeout') this.deadline[direction] = this.w.bus.clock + this.w.barrier.after;
+    this.integrateLate(direction, e);
+    // The actor does not see packets: tell it when the last one it waited for is in.
+    if (this.standard[direction] && this.inputComplete(direction)) this.notify({ type: 'SETTLED' });
+  }
+
+  private integrateLate(direction: Direction, e: Envelope): void {
+    const p = e.packet!;
     const writer = this.writers[direction];
     const result = direction === 'forward' ? this.w.compute.integrateForward(p, writer) : this.w.compute.integrateBackward(p, writer);
-    // Flushed per delivery, so no packet straddles two phases.
-    this.perform(direction, result, () => {});
+    if (isPromise(result)) return this.settle(direction, result, direction === 'forward' ? this.afterForward : () => {});
+    // The hot path, in this thread: no closure per delivery. Flushed per delivery, so no packet straddles two phases.
+    this.stats[direction].accumulations += result;
+    writer.flush();
+    if (direction === 'forward') this.w.onForwardIntegrated?.();
   }
+
+  private readonly afterForward = () => this.w.onForwardIntegrated?.();
 
   expectEnd(direction: Direction, count: number): void {
     if (this.received[direction] > count) this.fail(`received ${this.received[direction]} events but the end-of-phase marker announced ${count}`, direction);
@@ -131,29 +203,73 @@ export class LayerRuntime implements LayerPorts {
   }
 
   inputComplete(direction: Direction): boolean {
-    return this.expected[direction] >= 0 && this.received[direction] === this.expected[direction] && this.outstanding[direction] === 0;
+    if (this.outstanding[direction] !== 0) return false;
+    switch (this.w.barrier.kind) {
+      case 'exact':
+        return this.expected[direction] >= 0 && this.received[direction] === this.expected[direction];
+      case 'timeout':
+        return this.timedOut[direction];
+      case 'none':
+        return this.passQuiet[direction];
+    }
+  }
+
+  /** Timeout barrier: one live timer per direction, moved to the deadline when events came meanwhile. */
+  private armTimer(direction: Direction): void {
+    const after = (this.w.barrier as { after: number }).after;
+    this.deadline[direction] = this.w.bus.clock + after;
+    this.timer[direction] = this.timers++;
+    this.w.bus.scheduleTimer(this.w.input[direction]!, this.deadline[direction], this.timer[direction]);
+  }
+
+  /** A timer of this layer went off. */
+  onTimer(direction: Direction, token: number): void {
+    if (token !== this.timer[direction] || !this.standard[direction]) return;
+    if (this.w.bus.clock < this.deadline[direction]) {
+      this.timer[direction] = this.timers++;
+      this.w.bus.scheduleTimer(this.w.input[direction]!, this.deadline[direction], this.timer[direction]);
+      return;
+    }
+    this.timedOut[direction] = true;
+    this.notify({ type: 'SETTLED' });
+  }
+
+  /** Barrier none: nothing is in flight anywhere, so this pass's input is complete. */
+  declarePassQuiet(direction: Direction): void {
+    this.passQuiet[direction] = true;
+    this.notify({ type: 'SETTLED' });
   }
 
   residual(direction: Direction): void {
-    const writer = this.writers[direction];
-    this.residualFrom = writer.written;
+    this.standard[direction] = false;
+    this.inResidual[direction] = true;
     this.mark(direction === 'forward' ? PhaseMark.ForwardResidual : PhaseMark.BackwardResidual);
-    this.logKind = direction === 'forward' ? LogKind.ResidualSpike : LogKind.ResidualErrorSpike;
-    const result = direction === 'forward' ? this.w.compute.residualForward(writer) : this.w.compute.residualBackward(writer);
-    this.perform(direction, result, () => this.notify({ type: 'RESIDUAL_DONE' }));
+    if (this.w.barrier.kind === 'none') {
+      this.notify({ type: 'RESIDUAL_DONE' });
+      return;
+    }
+    const writer = this.writers[direction];
+    this.call(direction, () => (direction === 'forward' ? this.w.compute.residualForward(writer) : this.w.compute.residualBackward(writer)), () => this.notify({ type: 'RESIDUAL_DONE' }));
   }
 
   end(direction: Direction): void {
+    this.inResidual[direction] = false;
     const writer = this.writers[direction];
     const s = this.stats[direction];
-    s.standardEvents += this.residualFrom;
-    s.residualEvents += writer.written - this.residualFrom;
-    s.accumulations += this.w.compute.accumulations() - this.accumulationsAtBegin;
     s.quietAt = Math.max(s.quietAt, this.w.bus.clock);
+    this.times[direction].quiet = this.w.bus.clock;
     const channel = this.w.output[direction];
-    if (channel !== null) this.w.bus.sendMarker(channel, writer.written);
+    if (channel !== null && this.w.barrier.kind === 'exact') this.w.bus.sendMarker(channel, writer.written);
     this.mark(direction === 'forward' ? PhaseMark.ForwardQuiet : PhaseMark.BackwardQuiet);
     this.w.onQuiet(this.w.position, direction);
+  }
+
+  requestBackward(): void {
+    this.early = true;
+  }
+
+  backwardRequested(): boolean {
+    return this.early;
   }
 
   unexpected(state: string, envelope: Envelope | null): void {
@@ -166,6 +282,7 @@ export class LayerRuntime implements LayerPorts {
     const expected = this.expected[direction];
     const received = this.received[direction];
     const where = `layer ${this.w.layerIndex} (${this.w.name}), ${direction} standard phase`;
+    if (this.w.barrier.kind !== 'exact') return `${where}: still waiting for its ${this.w.barrier.kind === 'timeout' ? 'timeout' : 'pass to end'}`;
     if (expected < 0) return `${where}: nothing in flight and no end-of-phase marker received (${received} events received); the marker was lost`;
     return `${where}: received ${received} of the ${expected} events announced by the end-of-phase marker; ${expected - received} events were lost`;
   }

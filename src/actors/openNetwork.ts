@@ -2,11 +2,11 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
 import { networkSpec } from '../network/build.js';
-import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
+import { neuronLayerIndices, type Network, type NeuronLayer } from '../network/topology.js';
 import { SpikingNetwork, type SnnOptions } from './spikingNetwork.js';
 import { ShardedCompute } from './shards/shardedCompute.js';
+import { shardRanges } from './shards/shardRanges.js';
 import type { ShardApi } from './shards/shardWorker.js';
-import { nonEmptyParts } from '../workers/partition.js';
 import { WorkerPool } from '../workers/pool.js';
 import { workerModule } from '../workers/spawn.js';
 
@@ -56,7 +56,7 @@ export async function openSpikingNetwork(network: Network, options: SnnOptions &
   try {
     const indices = neuronLayerIndices(network);
     const layers = indices.map((i) => network.layers[i] as NeuronLayer);
-    const ranges = layers.map((layer) => nonEmptyParts(sizeOf(layer.outShape), workers));
+    const ranges = layers.map((layer) => shardRanges(layer, workers));
     const spec = networkSpec(network);
     const policy = options.policy ?? 'single';
     await Promise.all(

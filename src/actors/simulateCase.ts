@@ -19,6 +19,10 @@ export interface RunDescription {
   order: string;
   seed: number;
   policy: string;
+  /** The latency model's text (docs/timing.md), when virtual time comes from one. */
+  latency?: string;
+  barrier?: string;
+  inputTiming?: string;
 }
 
 export function logHeader(c: SpikeCase, run: RunDescription): Record<string, unknown> {

@@ -32,7 +32,9 @@ export interface PhaseReport extends PhaseStats {
   macs: number;
   /** accumulations / macs. */
   relativeOps: number;
-  /** The same for the integer ANN's best case of |S| (or |E|) spikes per neuron. */
+  /** The accumulations of the integer ANN's best case: |S| (or |E|) spikes per neuron. */
+  bestCaseAccumulations: number;
+  /** bestCaseAccumulations / macs. */
   bestCaseRelativeOps: number;
 }
 
@@ -116,7 +118,7 @@ export class SnnStatistics {
       const netCount = direction === 'forward' ? (l === L ? 0 : c.forward) : c.backward;
       const macs = connectionCount(this.layers[l]) * Math.max(1, this.examples);
       const best = direction === 'forward' ? c.bestForward : c.bestBackward;
-      return { ...s, events, netCount, redundant: events - netCount, macs, relativeOps: s.accumulations / macs, bestCaseRelativeOps: best / macs };
+      return { ...s, events, netCount, redundant: events - netCount, macs, relativeOps: s.accumulations / macs, bestCaseAccumulations: best, bestCaseRelativeOps: best / macs };
     };
     return {
       examples: this.examples,
@@ -128,7 +130,7 @@ export class SnnStatistics {
   }
 }
 
-/** Add up statistics of disjoint runs (ratios recomputed from the sums). */
+/** Add up statistics of disjoint runs (ratios recomputed from the integer sums, so any split gives the same figures). */
 export function mergeStats(parts: readonly SnnStats[]): SnnStats {
   const [first, ...rest] = parts;
   const out: SnnStats = structuredClone(first);
@@ -140,7 +142,6 @@ export function mergeStats(parts: readonly SnnStats[]): SnnStats {
     p.layers.forEach((l, i) => {
       for (const phase of ['forward', 'backward'] as const) {
         const a = out.layers[i][phase], b = l[phase];
-        const best = a.bestCaseRelativeOps * a.macs + b.bestCaseRelativeOps * b.macs;
         a.events += b.events;
         a.standardEvents += b.standardEvents;
         a.residualEvents += b.residualEvents;
@@ -148,9 +149,10 @@ export function mergeStats(parts: readonly SnnStats[]): SnnStats {
         a.netCount += b.netCount;
         a.redundant += b.redundant;
         a.macs += b.macs;
+        a.bestCaseAccumulations += b.bestCaseAccumulations;
         a.quietAt = Math.max(a.quietAt, b.quietAt);
         a.relativeOps = a.accumulations / a.macs;
-        a.bestCaseRelativeOps = best / a.macs;
+        a.bestCaseRelativeOps = a.bestCaseAccumulations / a.macs;
       }
     });
   }

@@ -8,5 +8,7 @@ import { replayCommand } from './replayCommand.js';
 import { simulateCommand } from './simulateCommand.js';
 import { trainCommand } from './trainCommand.js';
 import { verifyCommand } from './verifyCommand.js';
+import { timingCommand } from './timingCommand.js';
+import { log2arrowCommand } from './log2arrowCommand.js';
 
-export const COMMANDS = [annCommand, checkCommand, simulateCommand, replayCommand, trainCommand, evalCommand, verifyCommand, demoCommand] as unknown as CommandSpec[];
+export const COMMANDS = [annCommand, checkCommand, simulateCommand, replayCommand, log2arrowCommand, trainCommand, evalCommand, verifyCommand, timingCommand, demoCommand] as unknown as CommandSpec[];

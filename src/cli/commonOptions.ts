@@ -5,6 +5,10 @@ import type { RunDescription } from '../actors/simulateCase.js';
 import type { SnnOptions } from '../actors/spikingNetwork.js';
 import { DEFAULT_EVENT_BUDGET } from '../actors/eventBudget.js';
 import { ORDER_NAMES, parseOrders } from '../streams/orders/index.js';
+import { describeInputTiming, INPUT_TIMING_GRAMMAR, parseInputTiming } from '../streams/timing/inputTiming.js';
+import { describeLatency, LATENCY_GRAMMAR, parseLatency } from '../streams/timing/latency.js';
+import { BARRIER_GRAMMAR, describeBarrier, parseBarrier } from '../actors/barrier.js';
+import { InputError } from '../errors.js';
 import { DATASET_NAMES } from '../train/data/sources.js';
 import { choice, integer, maxWorkers, number, text } from './options.js';
 
@@ -18,6 +22,28 @@ export const workersOption = (description: string) =>
 const unknownOrder = (spec: string): string | null => {
   const bad = spec.split(',').map((s) => s.trim()).find((name) => !(ORDER_NAMES as readonly string[]).includes(name));
   return bad === undefined ? null : `unknown order "${bad}"`;
+};
+
+/** A grammar check for an option: the parser's reason, without its option prefix. */
+const grammar = (parse: (text: string) => unknown) => (text: string): string | null => {
+  try {
+    parse(text);
+    return null;
+  } catch (e) {
+    return (e as Error).message.replace(/^: /, '');
+  }
+};
+
+/** The timing model of a run: latency, barrier, input timing (docs/timing.md). */
+export const timingOptions = {
+  latency: text({
+    placeholder: '<spec>',
+    description: 'virtual time from a latency model, e.g. exp:1 or "forward=exp:1;backward=const:1;layer2=uniform:0-4" (default: none, the orders decide)',
+    expected: LATENCY_GRAMMAR,
+    check: grammar((t) => parseLatency(t, '')),
+  }),
+  barrier: text({ default: 'exact', placeholder: '<barrier>', description: 'how a layer decides its input is complete', expected: BARRIER_GRAMMAR, check: grammar((t) => parseBarrier(t, '')) }),
+  inputTiming: text({ default: 'zero', placeholder: '<timing>', description: 'when input events arrive (with --latency)', expected: INPUT_TIMING_GRAMMAR, check: grammar((t) => parseInputTiming(t, '')) }),
 };
 
 /** Order, seed, policy, budget and workers of a spiking run; `workers` says what the threads share. */
@@ -34,6 +60,7 @@ export function snnRunOptions(workers: string) {
     policy: choice(['single', 'burst'] as const, { default: 'single', placeholder: '<policy>', description: 'spikes per incoming event: one (single, the paper) or until quiet (burst)' }),
     budget: number({ above: 0, default: String(DEFAULT_EVENT_BUDGET), placeholder: '<events>', description: 'refuse examples whose event bound exceeds this many events' }),
     workers: workersOption(workers),
+    ...timingOptions,
   };
 }
 
@@ -43,12 +70,22 @@ export interface SnnRunValues {
   policy: SpikePolicy;
   budget: number;
   workers: number;
+  latency?: string;
+  barrier: string;
+  inputTiming: string;
 }
 
 export function snnSettings(v: SnnRunValues): { options: SnnOptions & ParallelOptions; run: RunDescription } {
+  const latency = v.latency === undefined ? null : parseLatency(v.latency);
+  const barrier = parseBarrier(v.barrier);
+  const inputTiming = parseInputTiming(v.inputTiming);
+  if (latency && v.order !== 'fifo') throw new InputError(`--order ${v.order}: with --latency the arrival times decide the order; leave --order at fifo`);
+  if (!latency && barrier.kind === 'timeout') throw new InputError(`--barrier ${v.barrier}: a timeout is measured in a latency model's virtual time; give --latency too`);
+  if (!latency && inputTiming.kind !== 'zero') throw new InputError(`--input-timing ${v.inputTiming}: input arrival times need a latency model; give --latency too`);
+  const timing = latency ? { latency: describeLatency(latency), barrier: describeBarrier(barrier), inputTiming: describeInputTiming(inputTiming) } : barrier.kind === 'exact' ? {} : { barrier: describeBarrier(barrier) };
   return {
-    options: { orders: parseOrders(v.order), seed: v.seed, policy: v.policy, eventBudget: v.budget, workers: v.workers },
-    run: { order: v.order, seed: v.seed, policy: v.policy },
+    options: { orders: parseOrders(v.order), seed: v.seed, policy: v.policy, eventBudget: v.budget, workers: v.workers, latency, barrier, inputTiming },
+    run: { order: v.order, seed: v.seed, policy: v.policy, ...timing },
   };
 }
 

@@ -21,7 +21,7 @@ export const simulateCommand = defineCommand({
   async run([file], o) {
     const c = readCaseFile(file);
     const { options, run } = snnSettings(o);
-    const header = { ...logHeader(c, run), workers: o.workers };
+    const header = logHeader(c, run);
     const sink = o.log ? EventLogWriter.toFile(o.log, header) : null;
     const memory = !sink && o.raster ? EventLogWriter.inMemory(header) : null;
     let result: SnnCaseResult;

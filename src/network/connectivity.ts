@@ -1,24 +1,9 @@
 /**
- * Explicit connectivity of a neuron layer as compressed rows (CSR): who receives a spike of whom,
- * and through which weight. Convolution weights are shared, so entries hold an index into the
- * layer's weight array (pooling: index 0 of a one-element array holding its fixed weight).
+ * The connectivity of a neuron layer, written out: every (input, output, weight index) triple, and the
+ * bias each output reads. The fast paths (src/actors/kernels) lay rows out their own way; this is the
+ * plain statement they are measured against (fan-in and fan-out sizes for statistics, tests).
  */
 import { sizeOf, type NeuronLayer } from './topology.js';
-
-export interface Synapses {
-  /** Row r spans entries start[r] .. start[r + 1]. */
-  start: Int32Array;
-  /**
-   * Entry e is the pair (pairs[2e], pairs[2e + 1]) = (neuron at the other end, index into
-   * `weightsOf(layer)`). Interleaved, the hot loops read one cache line where two arrays need two.
-   */
-  pairs: Int32Array;
-}
-
-/** Weights as the synapses index them: the layer's weights, or pooling's one fixed weight. */
-export function weightsOf(layer: NeuronLayer): Float64Array {
-  return layer.kind === 'avgpool' ? Float64Array.of(layer.weight) : layer.weights;
-}
 
 /** Bias index of output neuron i (dense: i; conv: its channel), −1 for pooling (no bias). */
 export function biasIndex(layer: NeuronLayer, i: number): number {
@@ -57,42 +42,4 @@ export function forEachConnection(layer: NeuronLayer, fn: (from: number, to: num
           for (let dy = 0; dy < s; dy++)
             for (let dx = 0; dx < s; dx++) fn((c * inH + oy * s + dy) * inW + ox * s + dx, (c * outH + oy) * outW + ox, 0);
   }
-}
-
-function buildRows(rows: number, visit: (emit: (row: number, other: number, param: number) => void) => void): Synapses {
-  const start = new Int32Array(rows + 1);
-  visit((row) => start[row + 1]++);
-  for (let r = 0; r < rows; r++) start[r + 1] += start[r];
-  const pairs = new Int32Array(2 * start[rows]);
-  const fill = start.slice(0, rows);
-  visit((row, o, p) => {
-    const at = fill[row]++;
-    pairs[2 * at] = o;
-    pairs[2 * at + 1] = p;
-  });
-  return { start, pairs };
-}
-
-/**
- * Forward fan-out: one row per input j, entries = outputs i in [lo, hi) it feeds (as i − lo).
- * A shard owning outputs [lo, hi) integrates exactly these.
- */
-export function fanOut(layer: NeuronLayer, lo = 0, hi = sizeOf(layer.outShape)): Synapses {
-  return buildRows(sizeOf(layer.inShape), (emit) =>
-    forEachConnection(layer, (j, i, p) => {
-      if (i >= lo && i < hi) emit(j, i - lo, p);
-    }),
-  );
-}
-
-/**
- * Fan-in: one row per output i, entries = inputs j in [lo, hi) feeding it (as j − lo). Error spikes
- * of i travel down these rows; with the full input range they also give i's weight increments.
- */
-export function fanIn(layer: NeuronLayer, lo = 0, hi = sizeOf(layer.inShape)): Synapses {
-  return buildRows(sizeOf(layer.outShape), (emit) =>
-    forEachConnection(layer, (j, i, p) => {
-      if (j >= lo && j < hi) emit(i, j - lo, p);
-    }),
-  );
 }

@@ -1,4 +1,7 @@
-/** What travels on a channel: a packet of spikes, or the end-of-phase marker that carries the count. */
+/**
+ * What travels on a channel: a packet of spikes, the end-of-phase marker that carries the count, or a
+ * timer a layer set for itself (timeout barriers).
+ */
 import type { Packet } from './packet.js';
 
 export interface Envelope {
@@ -13,6 +16,8 @@ export interface Envelope {
   seq: number;
   /** Earliest virtual delivery time (set by `delay`). */
   deliverAt: number;
-  /** Tie-break among envelopes due at the same time (set by `reverse`, `shuffle`); lower first. */
+  /** Tie-break among envelopes due at the same time (set by `reverse`, `shuffle`, timed buses); lower first. */
   rank: number;
+  /** A timer's token (packet null, not a marker). */
+  timer?: number;
 }

@@ -61,6 +61,11 @@ export class PacketPool {
 /** Where a kernel writes the spikes it emits. */
 export interface SpikeSink {
   push(index: number, value: number): void;
+  /**
+   * Which incoming event (its position in the packet) the spikes that follow answer; kernels set it,
+   * shards keep it so their spikes merge back into the order the whole layer would emit them in.
+   */
+  event?: number;
 }
 
 /** Fills pooled packets and hands each one on when it is full or flushed. */

@@ -12,6 +12,9 @@ import { IntegerAnn } from '../equivalence/integerAnn.js';
 import { networkFromSpec, type NetworkSpec } from '../network/build.js';
 import type { Network } from '../network/topology.js';
 import { parseOrders } from '../streams/orders/index.js';
+import type { InputTiming } from '../streams/timing/inputTiming.js';
+import type { LatencySpec } from '../streams/timing/latency.js';
+import type { Barrier } from '../actors/barrier.js';
 
 export interface VerifySettings {
   /** Order spec, e.g. "split,delay" (default fifo). */
@@ -20,6 +23,10 @@ export interface VerifySettings {
   seed?: number;
   policy?: SpikePolicy;
   eventBudget?: number;
+  /** A timing model instead of the order (docs/timing.md). */
+  latency?: LatencySpec | null;
+  barrier?: Barrier;
+  inputTiming?: InputTiming;
 }
 
 export interface SampleVerdict {
@@ -40,7 +47,10 @@ export class SampleVerifier {
     readonly network: Network,
     private readonly settings: VerifySettings,
   ) {
-    this.snn = new SpikingNetwork(network, { orders: parseOrders(settings.order ?? 'fifo'), policy: settings.policy, eventBudget: settings.eventBudget });
+    this.snn = new SpikingNetwork(network, {
+      orders: parseOrders(settings.order ?? 'fifo'), policy: settings.policy, eventBudget: settings.eventBudget, seed: settings.seed,
+      latency: settings.latency, barrier: settings.barrier, inputTiming: settings.inputTiming,
+    });
     this.ann = new IntegerAnn(network);
   }
 

@@ -28,7 +28,13 @@ function fakePorts() {
     residual: (d) => calls.push(`residual ${d}`),
     end: (d) => calls.push(`end ${d}`),
     unexpected: (state, e) => calls.push(`unexpected in ${state}: ${e ? 'packet' : 'marker'}`),
+    requestBackward: () => {
+      calls.push('backward requested');
+      early = true;
+    },
+    backwardRequested: () => early,
   };
+  let early = false;
   return { ports, calls };
 }
 
@@ -92,6 +98,20 @@ describe('layer machine with fake ports', () => {
     actor.send({ type: 'PACKET', envelope: packet(2) });
     expect(calls.filter((c) => c.startsWith('unexpected'))).toEqual(['unexpected in idle: packet', 'unexpected in forwardResidual: marker', 'unexpected in awaitBackward: packet']);
     expect(actor.getSnapshot().value).toBe('awaitBackward');
+    actor.stop();
+  });
+
+  it('a backward pass that begins before this layer\'s forward pass ended waits for it, then follows', () => {
+    const { ports, calls } = fakePorts();
+    const actor = createActor(layerMachine, { input: { ports } }).start();
+    actor.send({ type: 'START' });
+    actor.send({ type: 'BACKWARD' });
+    expect(actor.getSnapshot().value).toBe('forwardStandard');
+    actor.send({ type: 'END', count: 0 });
+    expect(actor.getSnapshot().value).toBe('forwardResidual');
+    actor.send({ type: 'RESIDUAL_DONE' });
+    expect(actor.getSnapshot().value).toBe('backwardStandard');
+    expect(calls).toEqual(['begin forward', 'backward requested', 'expectEnd forward 0', 'residual forward', 'end forward', 'begin backward']);
     actor.stop();
   });
 

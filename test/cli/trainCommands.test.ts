@@ -41,7 +41,7 @@ describe('train (exact engine) → eval → verify on a tiny model', () => {
     expect(out.samples).toBe(16);
     expect(out.bitExact).toBe(16);
     expect(out.mismatches).toEqual([]);
-    expect(out.online).toEqual({ steps: 2, identical: true, firstDifference: null });
+    expect(out.online).toEqual({ steps: 2, identical: true, firstDifference: null, drift: [{ step: 1, changedWeights: 0, relativeL1: 0 }, { step: 2, changedWeights: 0, relativeL1: 0 }] });
     expect(out.relativeSynapticOps).toHaveLength(3);
     expect(out.annSecondsPerImage).toBeGreaterThan(0);
     expect(out.secondsPerImage).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ function deliver(orders: Order[], packets = 6, seed = 7) {
   const bus = new SpikeBus({ orders, seed, packetCapacity: 16 });
   const ch = bus.openChannel();
   const got: { events: number[]; marker: boolean; time: number }[] = [];
-  bus.deliveries$(ch).subscribe((e) => got.push({ events: e.packet ? Array.from(e.packet.index.subarray(0, e.packet.length)) : [], marker: !e.packet, time: bus.clock }));
+  bus.receiveOn(ch, (e) => got.push({ events: e.packet ? Array.from(e.packet.index.subarray(0, e.packet.length)) : [], marker: !e.packet, time: bus.clock }));
   for (let n = 0; n < packets; n++) {
     const p = bus.pool.acquire();
     for (let k = 0; k <= n; k++) p.push(n, 1);

@@ -1,16 +1,20 @@
 /**
- * The neuron rule of SpikeGrad (docs/algorithm.md §3–§4) for the neurons [lo, hi) of one layer, on typed arrays.
- * It integrates packets, fires through the standard and residual functions, runs the error compartment
- * and accumulates weight increments. It knows nothing of actors, streams or workers: spikes leave
- * through a SpikeSink, and whoever calls it decides when each phase runs.
+ * The neuron rule of SpikeGrad (docs/algorithm.md §3–§4) for the neurons [lo, hi) of one layer, on
+ * typed arrays. It integrates packets, fires through the standard and residual functions, runs the
+ * error compartment and accumulates weight increments. It knows nothing of actors, streams or
+ * workers: spikes leave through a SpikeSink, and whoever calls it decides when each phase runs.
+ *
+ * Within one incoming event a target is reached once, so its standard function is evaluated after the
+ * event's whole row: the targets that fire do so in increasing neuron index, which is what lets a
+ * layer split into shards emit exactly the spikes, in exactly the order, of the whole layer.
  */
-import { biasIndex, fanIn, fanOut, weightsOf, type Synapses } from '../../network/connectivity.js';
-import { sizeOf, type Conv2dLayer, type NeuronLayer } from '../../network/topology.js';
+import { biasIndex } from '../../network/connectivity.js';
+import { sizeOf, type NeuronLayer } from '../../network/topology.js';
 import type { PacketView, SpikeSink } from '../../streams/packet.js';
+import { errorRows, type ErrorRows } from './errorRows.js';
+import { forwardRows, type ForwardRows } from './forwardRows.js';
+import { incrementRows, type IncrementRows } from './incrementRows.js';
 import { residualSpike, standardSpike } from './spikeFunctions.js';
-
-/** A sink for calls that never fire. */
-const DISCARD: SpikeSink = { push: () => {} };
 
 /** `single`: one evaluation of the standard function per incoming event (the paper); `burst`: fire until quiet. */
 export type SpikePolicy = 'single' | 'burst';
@@ -21,10 +25,13 @@ export interface NeuronLayerOptions {
   isTop: boolean;
   /** The layer above (whose error spikes this layer receives), or null for the top layer. */
   upper: NeuronLayer | null;
-  /** Owned neurons [lo, hi) (default: the whole layer). */
+  /** Owned neurons [lo, hi) (default: the whole layer); whole channels for convolutions and pooling. */
   lo?: number;
   hi?: number;
 }
+
+/** A sink for calls that never fire. */
+const DISCARD: SpikeSink = { push: () => {} };
 
 export class NeuronLayerKernel {
   readonly lo: number;
@@ -49,19 +56,15 @@ export class NeuronLayerKernel {
   private readonly relu: boolean;
   private readonly burst: boolean;
   private readonly isTop: boolean;
-  private readonly weights: Float64Array;
-  private readonly hasParams: boolean;
-  /** Rows by input j: targets among our neurons. */
-  readonly inbound: Synapses;
-  /** Rows by our neuron (global index): its inputs, for increments. */
-  readonly ownFanIn: Synapses;
-  /** Rows by upper neuron k: our neurons it feeds back into, and the upper weights. */
-  private readonly errorInbound: Synapses | null;
-  private readonly upperWeights: Float64Array | null;
+  private readonly forward: ForwardRows;
+  private readonly errors: ErrorRows | null;
+  private readonly increments: IncrementRows;
+  /** Bias index of each owned neuron (−1: none). */
+  private readonly biasOf: Int32Array;
+  /** Scratch: the targets one event pushed to ±Θ. */
+  private readonly crossings: Int32Array;
   /** Values feeding this layer (input or S below), needed for increments. */
   private lowerS: Float64Array = new Float64Array(0);
-  /** Convolutions owning whole output channels integrate by index arithmetic instead of synapse lists. */
-  private readonly conv: ConvFanOut | null;
 
   constructor(
     readonly layer: NeuronLayer,
@@ -81,24 +84,25 @@ export class NeuronLayerKernel {
     this.relu = layer.activation === 'relu' && !options.isTop;
     this.burst = options.policy === 'burst';
     this.isTop = options.isTop;
-    this.weights = weightsOf(layer);
-    this.hasParams = layer.kind !== 'avgpool';
-    this.dW = new Float64Array(this.hasParams ? this.weights.length : 0);
-    this.db = new Float64Array(layer.kind === 'avgpool' ? 0 : layer.bias.length);
-    this.inbound = fanOut(layer, this.lo, this.hi);
-    this.ownFanIn = fanIn(layer);
-    this.errorInbound = options.upper ? fanIn(options.upper, this.lo, this.hi) : null;
-    this.upperWeights = options.upper ? weightsOf(options.upper) : null;
-    this.conv = layer.kind === 'conv2d' ? ConvFanOut.forRange(layer, this.lo, this.hi) : null;
+    const weighted = layer.kind !== 'avgpool';
+    this.dW = new Float64Array(weighted ? layer.weights.length : 0);
+    this.db = new Float64Array(weighted ? layer.bias.length : 0);
+    this.forward = forwardRows(layer, this.lo, this.hi);
+    this.errors = options.upper ? errorRows(options.upper, this.lo, this.hi) : null;
+    this.increments = incrementRows(layer);
+    this.biasOf = Int32Array.from({ length: n }, (_, i) => biasIndex(layer, this.lo + i));
+    this.crossings = new Int32Array(Math.max(this.forward.maxRow, this.errors?.maxRow ?? 0, 1));
   }
 
   /** Start of an example: V = b (the bias enters once, as the initial potential), S = U = E = 0. */
   resetForward(): void {
     // Weights may have changed since the last example (on-line training).
-    this.conv?.refreshWeights();
+    this.forward.refresh();
+    this.errors?.refresh();
+    const bias = this.layer.kind === 'avgpool' ? null : this.layer.bias;
     for (let i = 0; i < this.V.length; i++) {
-      const b = biasIndex(this.layer, this.lo + i);
-      this.V[i] = b < 0 ? 0 : (this.layer as { bias: Float64Array }).bias[b];
+      const b = this.biasOf[i];
+      this.V[i] = b < 0 || bias === null ? 0 : bias[b];
     }
     this.S.fill(0);
     this.U.fill(0);
@@ -122,52 +126,21 @@ export class NeuronLayerKernel {
   }
 
   private integrate(p: PacketView, out: SpikeSink, fire: boolean): void {
-    if (this.conv) return this.integrateConv(this.conv, p, out, fire);
-    const { start, pairs } = this.inbound;
-    const w = this.weights, V = this.V;
-    const theta = this.theta;
+    const rows = this.forward, lengths = rows.rowLengths, V = this.V, S = this.S, crossings = this.crossings;
+    // A threshold no potential reaches: the row is added, nobody fires.
+    const theta = fire ? this.theta : Infinity;
+    const floor = this.relu ? 0 : -Infinity;
+    const { index, value } = p;
+    let accumulations = 0;
     for (let e = 0; e < p.length; e++) {
-      const j = p.index[e];
-      const x = p.value[e];
-      this.accumulations += start[j + 1] - start[j];
-      const end = 2 * start[j + 1];
-      for (let k = 2 * start[j]; k < end; k += 2) {
-        const i = pairs[k];
-        const v = (V[i] += x * w[pairs[k + 1]]);
-        // Only a potential at or past ±Θ can fire: test that inline, call out only then.
-        if ((v >= theta || v <= -theta) && fire) this.fireForward(i, out);
-      }
+      const j = index[e];
+      accumulations += lengths[j];
+      const crossed = rows.accumulate(j, value[e], V, S, floor, theta, crossings);
+      if (crossed === 0) continue;
+      out.event = e;
+      for (let c = 0; c < crossed; c++) this.fireForward(crossings[c], out);
     }
-  }
-
-  /** The same accumulations as the synapse lists give, found from the input's position. */
-  private integrateConv(cv: ConvFanOut, p: PacketView, out: SpikeSink, fire: boolean): void {
-    const V = this.V, wt = cv.transposed, theta = this.theta, start = this.inbound.start;
-    const { k, stride, padding, inH, inW, outH, outW, channels } = cv;
-    const plane = outH * outW, inPlane = inH * inW;
-    for (let e = 0; e < p.length; e++) {
-      const j = p.index[e];
-      const x = p.value[e];
-      this.accumulations += start[j + 1] - start[j];
-      const c = Math.floor(j / inPlane);
-      const iy = Math.floor((j - c * inPlane) / inW);
-      const ix = j - c * inPlane - iy * inW;
-      for (let ky = 0; ky < k; ky++) {
-        const ty = iy + padding - ky;
-        if (ty < 0 || ty % stride !== 0 || ty / stride >= outH) continue;
-        for (let kx = 0; kx < k; kx++) {
-          const tx = ix + padding - kx;
-          if (tx < 0 || tx % stride !== 0 || tx / stride >= outW) continue;
-          const at = (ty / stride) * outW + tx / stride;
-          const wBase = ((c * k + ky) * k + kx) * channels;
-          for (let q = 0; q < channels; q++) {
-            const i = q * plane + at;
-            const v = (V[i] += x * wt[wBase + q]);
-            if ((v >= theta || v <= -theta) && fire) this.fireForward(i, out);
-          }
-        }
-      }
-    }
+    this.accumulations += accumulations;
   }
 
   private fireForward(i: number, out: SpikeSink): void {
@@ -190,6 +163,7 @@ export class NeuronLayerKernel {
 
   /** Forward residual phase: fire each neuron through the residual function until it returns 0. */
   residualForward(out: SpikeSink): void {
+    out.event = -1;
     if (this.isTop) return;
     const V = this.V, S = this.S, theta = this.theta;
     for (let i = 0; i < V.length; i++) {
@@ -212,6 +186,7 @@ export class NeuronLayerKernel {
 
   /** The classification layer's error compartment starts at U^L; it then fires like any error neuron. */
   startTopError(U0: ArrayLike<number>, out: SpikeSink): void {
+    out.event = -1;
     this.loadTopError(U0);
     for (let i = 0; i < this.U.length; i++) this.fireError(i, out);
   }
@@ -232,18 +207,14 @@ export class NeuronLayerKernel {
   }
 
   private integrateErrors(p: PacketView, out: SpikeSink, fire: boolean): void {
-    const { start, pairs } = this.errorInbound!;
-    const w = this.upperWeights!, U = this.U, fPrime = this.fPrime;
-    const thetaBp = this.thetaBp;
+    const rows = this.errors!, U = this.U, fPrime = this.fPrime, crossings = this.crossings;
+    const thetaBp = fire ? this.thetaBp : Infinity;
+    const { index, value } = p;
     for (let e = 0; e < p.length; e++) {
-      const k = p.index[e];
-      const delta = p.value[e];
-      const end = 2 * start[k + 1];
-      for (let r = 2 * start[k]; r < end; r += 2) {
-        const j = pairs[r];
-        const u = (U[j] += w[pairs[r + 1]] * delta);
-        if ((u >= thetaBp || u <= -thetaBp) && fire && fPrime[j] === 1) this.fireError(j, out);
-      }
+      const crossed = rows.accumulate(index[e], value[e], U, fPrime, thetaBp, crossings);
+      if (crossed === 0) continue;
+      out.event = e;
+      for (let c = 0; c < crossed; c++) this.fireError(crossings[c], out);
     }
   }
 
@@ -253,25 +224,22 @@ export class NeuronLayerKernel {
     do {
       const z = standardSpike(U[i], thetaBp, E[i], false);
       if (z === 0) return;
-      this.emitError(i, z, out);
+      this.applyErrorSpike(this.lo + i, z);
+      out.push(this.lo + i, z);
     } while (this.burst);
   }
 
   /** Backward residual phase (top-down, once everything above is quiet). */
   residualBackward(out: SpikeSink): void {
+    out.event = -1;
     const U = this.U, E = this.E, thetaBp = this.thetaBp;
     for (let i = 0; i < U.length; i++) {
       if (this.fPrime[i] === 0) continue;
       for (let z = residualSpike(U[i], thetaBp, E[i], false); z !== 0; z = residualSpike(U[i], thetaBp, E[i], false)) {
-        this.emitError(i, z, out);
+        this.applyErrorSpike(this.lo + i, z);
+        out.push(this.lo + i, z);
       }
     }
-  }
-
-  /** U −= z·Θbp, E += z, send δ = z down, and add −δ·S_j to Δw_ij for every input j, −δ to Δb_i. */
-  private emitError(i: number, z: number, out: SpikeSink): void {
-    this.applyErrorSpike(this.lo + i, z);
-    out.push(this.lo + i, z);
   }
 
   /** An error spike z of our neuron `neuron` (global index): U −= z·Θbp, E += z, and its increments. */
@@ -279,14 +247,8 @@ export class NeuronLayerKernel {
     const i = neuron - this.lo;
     this.U[i] -= z * this.thetaBp;
     this.E[i] += z;
-    const g = neuron;
-    const { start, pairs } = this.ownFanIn;
-    this.accumulations += start[g + 1] - start[g];
-    if (!this.hasParams) return;
-    const dW = this.dW, x = this.lowerS;
-    const end = 2 * start[g + 1];
-    for (let r = 2 * start[g]; r < end; r += 2) dW[pairs[r + 1]] -= z * x[pairs[r]];
-    this.db[biasIndex(this.layer, g)] -= z;
+    this.accumulations += this.increments.fanIn[neuron];
+    this.increments.apply(neuron, z, this.lowerS, this.dW, this.db);
   }
 }
 
@@ -297,52 +259,4 @@ export class NeuronLayerKernel {
 export function layerKernel(layers: readonly NeuronLayer[], l: number, policy: SpikePolicy, range?: readonly [number, number]): NeuronLayerKernel {
   const L = layers.length - 1;
   return new NeuronLayerKernel(layers[l], { policy, isTop: l === L, upper: l < L ? layers[l + 1] : null, lo: range?.[0], hi: range?.[1] });
-}
-
-/**
- * Forward fan-out of a convolution for the output channels [oLo, oHi): the input's position gives its
- * targets directly, and a copy of the weights laid out [c][ky][kx][o] makes the innermost loop run over
- * contiguous weights.
- */
-class ConvFanOut {
-  readonly k: number;
-  readonly stride: number;
-  readonly padding: number;
-  readonly inH: number;
-  readonly inW: number;
-  readonly outH: number;
-  readonly outW: number;
-  readonly channels: number;
-  readonly transposed: Float64Array;
-
-  private constructor(
-    private readonly layer: Conv2dLayer,
-    private readonly oLo: number,
-    oHi: number,
-  ) {
-    this.k = layer.kernel;
-    this.stride = layer.stride;
-    this.padding = layer.padding;
-    [, this.inH, this.inW] = layer.inShape;
-    [, this.outH, this.outW] = layer.outShape;
-    this.channels = oHi - oLo;
-    this.transposed = new Float64Array(layer.inShape[0] * this.k * this.k * this.channels);
-    this.refreshWeights();
-  }
-
-  /** Only for neuron ranges made of whole output channels. */
-  static forRange(layer: Conv2dLayer, lo: number, hi: number): ConvFanOut | null {
-    const plane = layer.outShape[1] * layer.outShape[2];
-    if (lo % plane !== 0 || hi % plane !== 0) return null;
-    return new ConvFanOut(layer, lo / plane, hi / plane);
-  }
-
-  refreshWeights(): void {
-    const w = this.layer.weights, t = this.transposed, n = this.channels;
-    const taps = this.layer.inShape[0] * this.k * this.k;
-    for (let q = 0; q < n; q++) {
-      const row = (this.oLo + q) * taps;
-      for (let tap = 0; tap < taps; tap++) t[tap * n + q] = w[row + tap];
-    }
-  }
 }

@@ -1,19 +1,21 @@
 /**
  * Worker side of neuron sharding: this thread owns one contiguous range of neurons of every layer and
- * runs the kernels on them. Every call returns the spikes it produced (global neuron indices), moved
- * back with Comlink.transfer.
+ * runs the kernels on them. Every call returns the spikes it produced (global neuron indices, with the
+ * incoming event each answers) and its accumulations, moved back with Comlink.transfer.
  */
 import * as Comlink from 'comlink';
 import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
-import { exposeWorker } from '../../workers/expose.js';
 import { neuronLayers } from '../../network/topology.js';
 import type { SpikeSink } from '../../streams/packet.js';
+import { exposeWorker } from '../../workers/expose.js';
 import type { LayerState } from '../compute.js';
 import { layerKernel, type NeuronLayerKernel, type SpikePolicy } from '../kernels/neuronLayer.js';
 
 export interface SpikeBatch {
   index: Int32Array;
   value: Float64Array;
+  /** The incoming event each spike answers (−1: none, residual and top-error spikes). */
+  event: Int32Array;
   /** Accumulations done by this call. */
   accumulations: number;
 }
@@ -21,26 +23,33 @@ export interface SpikeBatch {
 class Collector implements SpikeSink {
   index = new Int32Array(1024);
   value = new Float64Array(1024);
+  events = new Int32Array(1024);
   length = 0;
+  event = -1;
 
   push(i: number, v: number): void {
     if (this.length === this.index.length) {
-      const index = new Int32Array(2 * this.length);
-      const value = new Float64Array(2 * this.length);
-      index.set(this.index);
-      value.set(this.value);
-      this.index = index;
-      this.value = value;
+      const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as { new (n: number): T })(2 * a.length);
+        b.set(a as never);
+        return b;
+      };
+      this.index = grow(this.index);
+      this.value = grow(this.value);
+      this.events = grow(this.events);
     }
     this.index[this.length] = i;
     this.value[this.length] = v;
+    this.events[this.length] = this.event;
     this.length++;
   }
 
   take(accumulations: number): SpikeBatch {
-    const batch = { index: this.index.slice(0, this.length), value: this.value.slice(0, this.length), accumulations };
+    const n = this.length;
+    const batch = { index: this.index.slice(0, n), value: this.value.slice(0, n), event: this.events.slice(0, n), accumulations };
     this.length = 0;
-    return Comlink.transfer(batch, [batch.index.buffer, batch.value.buffer]);
+    this.event = -1;
+    return Comlink.transfer(batch, [batch.index.buffer, batch.value.buffer, batch.event.buffer]);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A layer whose neurons are split into shards, one per worker: every packet for the layer goes to
- * each shard (a shard integrates only the targets it owns), phases run in all shards at once, and
- * results come back in shard order so nothing depends on timing.
+ * each shard (a shard integrates only the targets it owns), phases run in all shards at once, and the
+ * spikes come back merged into the order the whole layer would have emitted them in (by incoming
+ * event, then shard: shards own increasing neuron ranges), so a sharded run is the in-thread run.
  */
 import * as Comlink from 'comlink';
 import type { NeuronLayer } from '../../network/topology.js';
@@ -18,8 +19,6 @@ export interface Shard {
 }
 
 export class ShardedCompute implements LayerCompute {
-  private total = 0;
-
   constructor(
     private readonly position: number,
     private readonly layerIndex: number,
@@ -32,10 +31,21 @@ export class ShardedCompute implements LayerCompute {
     return Promise.all(this.shards.map((s) => s.handle.call(what, (api) => fn(api, s))));
   }
 
-  private emit(batches: SpikeBatch[], out: SpikeSink | null): void {
-    for (const b of batches) {
-      this.total += b.accumulations;
-      if (out) for (let k = 0; k < b.index.length; k++) out.push(b.index[k], b.value[k]);
+  /** Merge the shards' spikes by incoming event (stable by shard); returns the accumulations. */
+  private emit(batches: SpikeBatch[], out: SpikeSink | null): number {
+    let accumulations = 0;
+    for (const b of batches) accumulations += b.accumulations;
+    if (!out) return accumulations;
+    const at = batches.map(() => 0);
+    for (;;) {
+      let pick = -1;
+      for (let s = 0; s < batches.length; s++) {
+        if (at[s] < batches[s].index.length && (pick < 0 || batches[s].event[at[s]] < batches[pick].event[at[pick]])) pick = s;
+      }
+      if (pick < 0) return accumulations;
+      const b = batches[pick];
+      const event = b.event[at[pick]];
+      for (; at[pick] < b.index.length && b.event[at[pick]] === event; at[pick]++) out.push(b.index[at[pick]], b.value[at[pick]]);
     }
   }
 
@@ -48,38 +58,38 @@ export class ShardedCompute implements LayerCompute {
     };
   }
 
-  resetForward(): Promise<void> {
+  resetForward(): Promise<number> {
     return this.all('forward phase (reset)', (api) => api.resetForward(this.position)).then((b) => this.emit(b, null));
   }
 
-  integrateForward(p: Packet, out: SpikeSink): Promise<void> {
+  integrateForward(p: Packet, out: SpikeSink): Promise<number> {
     const send = this.copies(p, (api, i, v) => api.integrateForward(this.position, i, v));
     return this.all('forward standard phase', send).then((b) => this.emit(b, out));
   }
 
-  residualForward(out: SpikeSink): Promise<void> {
+  residualForward(out: SpikeSink): Promise<number> {
     return this.all('forward residual phase', (api) => api.residualForward(this.position)).then((b) => this.emit(b, out));
   }
 
-  startBackward(lowerS: Float64Array): Promise<void> {
+  startBackward(lowerS: Float64Array): Promise<number> {
     return this.all('backward phase (start)', (api) => api.startBackward(this.position, lowerS)).then((b) => this.emit(b, null));
   }
 
-  startTopError(U0: Float64Array, out: SpikeSink): Promise<void> {
+  startTopError(U0: Float64Array, out: SpikeSink): Promise<number> {
     return this.all('backward phase (top error)', (api) => api.startTopError(this.position, U0)).then((b) => this.emit(b, out));
   }
 
-  integrateBackward(p: Packet, out: SpikeSink): Promise<void> {
+  integrateBackward(p: Packet, out: SpikeSink): Promise<number> {
     const send = this.copies(p, (api, i, v) => api.integrateBackward(this.position, i, v));
     return this.all('backward standard phase', send).then((b) => this.emit(b, out));
   }
 
-  residualBackward(out: SpikeSink): Promise<void> {
+  residualBackward(out: SpikeSink): Promise<number> {
     return this.all('backward residual phase', (api) => api.residualBackward(this.position)).then((b) => this.emit(b, out));
   }
 
-  accumulations(): number {
-    return this.total;
+  peekPotentials(): null {
+    return null;
   }
 
   async state(): Promise<LayerState> {

@@ -5,4 +5,7 @@
 import { identity } from 'rxjs';
 import type { Order } from './context.js';
 
-export const fifo = (): Order => () => identity;
+/** One instance, so that "only fifo" can be recognised (a latency model allows no other order). */
+const FIFO: Order = () => identity;
+
+export const fifo = (): Order => FIFO;
