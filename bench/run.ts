@@ -4,9 +4,21 @@ import { benchSnn } from './snn.js';
 import { benchTraining } from './training.js';
 import { benchWorkers } from './workers.js';
 import { benchTiming } from './timing.js';
+import { benchCifar } from './cifar.js';
+import { measureCeiling } from './ceiling.js';
 
 const only = process.argv[2];
-const sections: Record<string, () => void | Promise<void>> = { ann: benchAnn, snn: benchSnn, workers: benchWorkers, training: benchTraining, timing: benchTiming };
+// The machine's limits once, first: every rate and parallel figure below is held against them.
+const ceiling = await measureCeiling();
+console.log(`machine: plain accumulate loop ${ceiling.oneThread.toExponential(2)}/s in one thread; two independent threads ${ceiling.twoThreads.toFixed(2)}× one`);
+const sections: Record<string, () => void | Promise<void>> = {
+  ann: benchAnn,
+  snn: () => benchSnn(ceiling),
+  workers: () => benchWorkers(ceiling),
+  cifar: () => benchCifar(ceiling),
+  training: benchTraining,
+  timing: benchTiming,
+};
 for (const [name, run] of Object.entries(sections)) {
   if (only && only !== name) continue;
   await run();

@@ -1,12 +1,11 @@
 /**
- * Where a layer's arithmetic runs. The runtime calls these in phase order; each may finish at once
- * (in-process) or return a promise (shards in worker threads), and resolves to the synaptic
- * accumulations it performed. Spikes go to the given sink either way.
+ * Where a layer's arithmetic runs: its kernel in this thread, or shards of it in several threads.
+ * The runtime calls these in phase order; each returns the synaptic accumulations it performed once
+ * the work is done, and its spikes are in the given sink by then.
  */
-import type { Packet, SpikeSink } from '../streams/packet.js';
+import type { Envelope } from '../streams/envelope.js';
+import type { SpikeSink } from '../streams/packet.js';
 import type { NeuronLayerKernel } from './kernels/neuronLayer.js';
-
-export type Maybe<T> = T | Promise<T>;
 
 /** The final state of a layer after an example, as the coordinator needs it. */
 export interface LayerState {
@@ -16,20 +15,23 @@ export interface LayerState {
 }
 
 export interface LayerCompute {
-  resetForward(): Maybe<number>;
-  integrateForward(p: Packet, out: SpikeSink): Maybe<number>;
-  residualForward(out: SpikeSink): Maybe<number>;
-  startBackward(lowerS: Float64Array): Maybe<number>;
-  startTopError(U0: Float64Array, out: SpikeSink): Maybe<number>;
-  integrateBackward(p: Packet, out: SpikeSink): Maybe<number>;
-  residualBackward(out: SpikeSink): Maybe<number>;
+  resetForward(): number;
+  /** Integrate the envelope's packet (the envelope says where it stands on the bus). */
+  integrateForward(e: Envelope, out: SpikeSink): number;
+  residualForward(out: SpikeSink): number;
+  startBackward(lowerS: Float64Array): number;
+  startTopError(U0: Float64Array, out: SpikeSink): number;
+  integrateBackward(e: Envelope, out: SpikeSink): number;
+  residualBackward(out: SpikeSink): number;
   /** V, S, E of the whole layer (gathered from shards). */
-  state(): Maybe<LayerState>;
+  state(): LayerState;
   /** The live forward potentials, where they can be read without waiting (in this thread), else null. */
   peekPotentials(): Float64Array | null;
   /** Summed increments of the layer (empty arrays for pooling). */
-  increments(): Maybe<{ dW: Float64Array; db: Float64Array }>;
-  clearIncrements(): Maybe<void>;
+  increments(): { dW: Float64Array; db: Float64Array };
+  clearIncrements(): void;
+  /** The network's weights changed in place (on-line training). */
+  weightsChanged(): void;
 }
 
 /** The layer's kernel in this thread: every call completes synchronously. */
@@ -44,10 +46,10 @@ export class LocalCompute implements LayerCompute {
     this.kernel.resetForward();
     return 0;
   }
-  integrateForward(p: Packet, out: SpikeSink): number {
+  integrateForward(e: Envelope, out: SpikeSink): number {
     // The hot path: no closure per delivery.
     const before = this.kernel.accumulations;
-    this.kernel.integrateForward(p, out);
+    this.kernel.integrateForward(e.packet!, out);
     return this.kernel.accumulations - before;
   }
   residualForward(out: SpikeSink): number {
@@ -60,9 +62,9 @@ export class LocalCompute implements LayerCompute {
   startTopError(U0: Float64Array, out: SpikeSink): number {
     return this.counted(() => this.kernel.startTopError(U0, out));
   }
-  integrateBackward(p: Packet, out: SpikeSink): number {
+  integrateBackward(e: Envelope, out: SpikeSink): number {
     const before = this.kernel.accumulations;
-    this.kernel.integrateBackward(p, out);
+    this.kernel.integrateBackward(e.packet!, out);
     return this.kernel.accumulations - before;
   }
   residualBackward(out: SpikeSink): number {
@@ -80,37 +82,7 @@ export class LocalCompute implements LayerCompute {
   clearIncrements(): void {
     this.kernel.clearIncrements();
   }
-}
-
-/** Promises of work in flight; the bus waits on them when nothing else is left to deliver. */
-export class PendingWork {
-  private readonly set = new Set<Promise<unknown>>();
-  private failure: unknown = null;
-
-  get size(): number {
-    return this.set.size;
-  }
-
-  /** Track a promise; a rejection is kept and reported by `error`. */
-  add(p: Promise<unknown>): void {
-    const tracked = p.then(
-      () => undefined,
-      (e) => {
-        this.failure ??= e;
-      },
-    );
-    this.set.add(tracked);
-    void tracked.finally(() => this.set.delete(tracked));
-  }
-
-  get error(): unknown {
-    return this.failure;
-  }
-
-  /** Resolves when any tracked work settles, or null when there is none. */
-  next(): Promise<void> | null {
-    return this.set.size === 0 ? null : Promise.race(this.set).then(() => undefined);
+  weightsChanged(): void {
+    this.kernel.weightsChanged();
   }
 }
-
-export const isPromise = <T>(v: Maybe<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';

@@ -79,8 +79,10 @@ export function assertEventBudget(network: Network, input: ArrayLike<number>, al
 
 /**
  * The event bound of each example against a budget, cached: the bound for a uniform input of magnitude
- * max|x| also bounds every input within it, so it is computed once per magnitude and α; only when that
- * looser bound is over the budget is the example's own bound computed (and refused if over).
+ * M bounds every input with max|x| ≤ M, so it is computed again only when α changes or a larger
+ * magnitude comes. When it is over the budget (deep networks: the worst case compounds through every
+ * layer), the example is not refused for it: it runs with its events counted, and stops once they
+ * pass the budget (see LayerRuntime).
  */
 export class EventBudgetCache {
   private cached: { magnitude: number; alpha: number; bound: EventBound } | null = null;
@@ -90,17 +92,15 @@ export class EventBudgetCache {
     readonly budget: number = DEFAULT_EVENT_BUDGET,
   ) {}
 
-  /** The bound of this example (throws EventBudgetError over the budget). */
-  check(input: ArrayLike<number>, alpha: number): EventBound {
+  /** The worst-case bound of this example, or null when it is over the budget (the run is counted instead). */
+  check(input: ArrayLike<number>, alpha: number): EventBound | null {
     let magnitude = 0;
     for (let j = 0; j < input.length; j++) magnitude = Math.max(magnitude, Math.abs(input[j]));
-    if (!this.cached || this.cached.magnitude !== magnitude || this.cached.alpha !== alpha) {
+    if (!this.cached || this.cached.magnitude < magnitude || this.cached.alpha !== alpha) {
       const uniform = new Float64Array(input.length).fill(magnitude);
       this.cached = { magnitude, alpha, bound: computeEventBound(this.network, uniform, alpha) };
     }
-    const bound = this.cached.bound;
-    if (bound.total <= this.budget) return bound;
-    return assertEventBudget(this.network, input, alpha, this.budget);
+    return this.cached.bound.total <= this.budget ? this.cached.bound : null;
   }
 
   /** The weights changed in place (on-line training): the cached bound no longer holds. */

@@ -123,3 +123,17 @@ export const layerMachine = setup({
     },
   },
 });
+
+/** A state as messages name it: "forward standard phase", "waiting for the backward pass". */
+export function describeState(state: string): string {
+  const names: Record<string, string> = {
+    idle: 'idle, between examples',
+    forwardStandard: 'forward standard phase',
+    forwardResidual: 'forward residual phase',
+    awaitBackward: 'waiting for the backward pass',
+    backwardStandard: 'backward standard phase',
+    backwardResidual: 'backward residual phase',
+    done: 'done with its example',
+  };
+  return names[state] ?? state;
+}

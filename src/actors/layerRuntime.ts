@@ -9,15 +9,45 @@
  * markers; later arrivals are still integrated by the standard function); `none` — no residual phase,
  * and a pass is complete when nothing is in flight anywhere (the coordinator says so).
  */
-import { QuiescenceError } from '../errors.js';
-import type { SpikeBus } from '../streams/bus.js';
+import { EventBudgetError, QuiescenceError } from '../errors.js';
 import type { Envelope } from '../streams/envelope.js';
-import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js';
-import { PacketWriter, type Packet } from '../streams/packet.js';
+import { LogKind, PhaseMark } from '../streams/eventLog.js';
+import { PacketWriter, type Packet, type PacketPool } from '../streams/packet.js';
 import type { Barrier } from './barrier.js';
-import { isPromise, type LayerCompute, type Maybe, type PendingWork } from './compute.js';
+import type { LayerCompute } from './compute.js';
 import type { Direction, LayerEvent, LayerPorts } from './layerMachine.js';
 import { emptyPhaseStats, type PhaseStats } from './statistics.js';
+
+/**
+ * What a layer sends through and reads the time from: the spike bus (one thread), or its links to the
+ * neighbouring layers' threads (the concurrent mode).
+ */
+export interface LayerLink {
+  readonly pool: PacketPool;
+  /** Virtual time (the bus), or the global stamp (concurrent). */
+  readonly clock: number;
+  sendPacket(channel: number, p: Packet): void;
+  sendMarker(channel: number, count: number): void;
+  scheduleTimer(channel: number, time: number, token: number): void;
+}
+
+/** How many events an example may still send (shared by its layers). */
+export interface EventCap {
+  readonly budget: number;
+  /** Spend n events; false once the budget is passed. */
+  spend(n: number): boolean;
+}
+
+/** Where a layer's records go (an event log, or one thread's segment of it). */
+export interface EventRecorder {
+  record(kind: LogKind, layer: number, neuron: number, value: number, time: number): void;
+}
+
+/** A cap for one thread. */
+export function localCap(budget: number): EventCap {
+  let left = budget;
+  return { budget, spend: (n) => (left -= n) >= 0 };
+}
 
 export interface LayerWiring {
   /** Position among the neuron layers (0 = first). */
@@ -26,12 +56,11 @@ export interface LayerWiring {
   layerIndex: number;
   name: string;
   compute: LayerCompute;
-  bus: SpikeBus;
-  pending: PendingWork;
+  bus: LayerLink;
   barrier: Barrier;
   input: Record<Direction, number | null>;
   output: Record<Direction, number | null>;
-  log: EventLogWriter | null;
+  log: EventRecorder | null;
   /** Values feeding the layer, for its increments (the input, or S of the layer below). */
   lowerValues: () => Float64Array;
   /** The classification layer's initial error compartment; null for other layers. */
@@ -58,6 +87,10 @@ export class LayerRuntime implements LayerPorts {
   fault: Error | null = null;
   /** Per-example maxima from the event bound. */
   bound: Record<Direction, number> = { forward: Infinity, backward: Infinity };
+  /** Events each neuron sent in this example, when they are counted (null: not counted). */
+  counts: Record<Direction, Float64Array> | null = null;
+  /** Events the whole network may still send in this example (shared by every layer; null: no cap). */
+  cap: EventCap | null = null;
   /** Set by the coordinator once the layer's actor exists. */
   notify: (event: LayerEvent) => void = () => {};
   /** The actor's state, for messages. */
@@ -66,8 +99,6 @@ export class LayerRuntime implements LayerPorts {
   private readonly received: Record<Direction, number> = { forward: 0, backward: 0 };
   private readonly expected: Record<Direction, number> = { forward: -1, backward: -1 };
   private readonly emitted: Record<Direction, number> = { forward: 0, backward: 0 };
-  /** Calls handed to the compute that have not come back yet. */
-  private readonly outstanding: Record<Direction, number> = { forward: 0, backward: 0 };
   /** In the standard part of a phase (accepting its input), and in its residual part. */
   private readonly standard: Record<Direction, boolean> = { forward: false, backward: false };
   private readonly inResidual: Record<Direction, boolean> = { forward: false, backward: false };
@@ -91,6 +122,15 @@ export class LayerRuntime implements LayerPorts {
     if (this.emitted[direction] > this.bound[direction]) {
       this.fail(`emitted ${this.emitted[direction]} events, more than its bound of ${this.bound[direction]}: the ${direction} phase does not become quiet`, direction);
     }
+    const cap = this.cap;
+    if (cap && !cap.spend(p.length) && this.fault === null) {
+      this.fault = new EventBudgetError(
+        `layer ${this.w.layerIndex} (${this.w.name}), ${direction} phase: the example passed the budget of ${cap.budget.toExponential(3)} events ` +
+          `(its worst-case bound is over the budget too, so it ran with its events counted); raise --budget, or lower the weights or α`,
+      );
+    }
+    const counts = this.counts?.[direction];
+    if (counts) for (let k = 0; k < p.length; k++) counts[p.index[k]]++;
     const stats = this.stats[direction];
     if (this.inResidual[direction]) stats.residualEvents += p.length;
     else stats.standardEvents += p.length;
@@ -116,26 +156,11 @@ export class LayerRuntime implements LayerPorts {
     this.w.log?.record(LogKind.Phase, this.w.layerIndex, mark, 0, this.w.bus.clock);
   }
 
-  /** Run a compute call; when it finishes (now or later) count its accumulations, flush its spikes and run `after`. */
-  private call(direction: Direction, work: () => Maybe<number>, after: () => void = () => {}): void {
-    this.settle(direction, work(), after);
-  }
-
-  private settle(direction: Direction, result: Maybe<number>, after: () => void): void {
-    const finish = (accumulations: number) => {
-      this.stats[direction].accumulations += accumulations;
-      this.writers[direction].flush();
-      after();
-    };
-    if (!isPromise(result)) return finish(result);
-    this.outstanding[direction]++;
-    this.w.pending.add(
-      result.then((accumulations) => {
-        this.outstanding[direction]--;
-        finish(accumulations);
-        this.notify({ type: 'SETTLED' });
-      }),
-    );
+  /** Run a compute call: count its accumulations, flush its spikes and run `after`. */
+  private call(direction: Direction, work: () => number, after: () => void = () => {}): void {
+    this.stats[direction].accumulations += work();
+    this.writers[direction].flush();
+    after();
   }
 
   begin(direction: Direction): void {
@@ -147,6 +172,7 @@ export class LayerRuntime implements LayerPorts {
     this.timedOut[direction] = this.w.input[direction] === null;
     this.passQuiet[direction] = this.w.input[direction] === null;
     this.times[direction] = freshTimes();
+    this.counts?.[direction].fill(0);
     if (this.w.barrier.kind === 'timeout' && this.w.input[direction] !== null) this.armTimer(direction);
     const writer = this.writers[direction];
     writer.written = 0;
@@ -185,17 +211,12 @@ export class LayerRuntime implements LayerPorts {
   }
 
   private integrateLate(direction: Direction, e: Envelope): void {
-    const p = e.packet!;
     const writer = this.writers[direction];
-    const result = direction === 'forward' ? this.w.compute.integrateForward(p, writer) : this.w.compute.integrateBackward(p, writer);
-    if (isPromise(result)) return this.settle(direction, result, direction === 'forward' ? this.afterForward : () => {});
-    // The hot path, in this thread: no closure per delivery. Flushed per delivery, so no packet straddles two phases.
-    this.stats[direction].accumulations += result;
+    // The hot path: no closure per delivery. Flushed per delivery, so no packet straddles two phases.
+    this.stats[direction].accumulations += direction === 'forward' ? this.w.compute.integrateForward(e, writer) : this.w.compute.integrateBackward(e, writer);
     writer.flush();
     if (direction === 'forward') this.w.onForwardIntegrated?.();
   }
-
-  private readonly afterForward = () => this.w.onForwardIntegrated?.();
 
   expectEnd(direction: Direction, count: number): void {
     if (this.received[direction] > count) this.fail(`received ${this.received[direction]} events but the end-of-phase marker announced ${count}`, direction);
@@ -203,7 +224,6 @@ export class LayerRuntime implements LayerPorts {
   }
 
   inputComplete(direction: Direction): boolean {
-    if (this.outstanding[direction] !== 0) return false;
     switch (this.w.barrier.kind) {
       case 'exact':
         return this.expected[direction] >= 0 && this.received[direction] === this.expected[direction];

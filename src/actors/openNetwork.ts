@@ -1,22 +1,32 @@
-/** Open a spiking network in this thread or sharded over worker threads, and close it again. */
+/** Open a spiking network in this thread or sharded over threads, and close it again. */
 import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
 import { networkSpec } from '../network/build.js';
-import { neuronLayerIndices, type Network, type NeuronLayer } from '../network/topology.js';
-import { SpikingNetwork, type SnnOptions } from './spikingNetwork.js';
-import { ShardedCompute } from './shards/shardedCompute.js';
-import { shardRanges } from './shards/shardRanges.js';
-import type { ShardApi } from './shards/shardWorker.js';
+import { connectionCount, neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
 import { WorkerPool } from '../workers/pool.js';
 import { workerModule } from '../workers/spawn.js';
+import { ShardedCompute } from './shards/shardedCompute.js';
+import { ShardGroup } from './shards/shardGroup.js';
+import { shardRanges } from './shards/shardRanges.js';
+import type { ShardApi } from './shards/shardWorker.js';
+import { SpikingNetwork, type SnnOptions } from './spikingNetwork.js';
+import type { SpikingRun } from './spikingRun.js';
+import { ConcurrentNetwork } from './concurrent/concurrentNetwork.js';
+import { fifo } from '../streams/orders/index.js';
 
 const SHARD_WORKER = workerModule(import.meta.url, 'shards/shardWorker');
 
-/** A reusable set of shard workers (re-initialised for each network opened on it). */
+/** Events a batch of deliveries may hold (the shared input's size). */
+const BATCH_EVENTS = 1 << 16;
+
+/**
+ * A reusable set of threads for `size` shards: this thread runs shard 0 and `size − 1` worker
+ * threads the others (re-initialised for each network opened on it; one network at a time).
+ */
 export class ShardWorkers {
   readonly pool: WorkerPool<ShardApi>;
   constructor(readonly size: number) {
-    this.pool = new WorkerPool<ShardApi>('shards', SHARD_WORKER, size);
+    this.pool = new WorkerPool<ShardApi>('shards', SHARD_WORKER, size - 1);
   }
   close(): Promise<void> {
     return this.pool.close();
@@ -25,11 +35,25 @@ export class ShardWorkers {
 
 export interface ParallelOptions {
   /**
-   * Worker threads (default: the machine's cores); 0 or 1 runs in this thread. A ShardWorkers
-   * instance is used as it is and left open for the caller to close.
+   * Threads that share each layer's neurons, this one included (default: the machine's cores); 0 or
+   * 1 runs in this thread alone. A ShardWorkers instance is used as it is and left open for the
+   * caller to close.
    */
   workers?: number | ShardWorkers;
+  /**
+   * Layers with fewer synapses than this stay whole in this thread (default 65,536): a call across
+   * threads costs more than they do. 0 shards every layer.
+   */
+  shardThreshold?: number;
+  /**
+   * Every layer in a thread of its own, all at once, spikes passed directly between them: the order is
+   * whatever the threads do (see ConcurrentNetwork). Takes the place of `workers`; the exact barrier
+   * and fifo only (there is no bus to order or time deliveries).
+   */
+  concurrent?: boolean;
 }
+
+export const DEFAULT_SHARD_THRESHOLD = 1 << 16;
 
 export const defaultWorkers = (): number => availableParallelism();
 
@@ -39,40 +63,60 @@ export function checkWorkers(workers: number): number {
 }
 
 export interface OpenNetwork {
-  snn: SpikingNetwork;
+  snn: SpikingRun;
   workers: number;
   close(): Promise<void>;
 }
 
+/** Why the concurrent mode cannot take these options, or null. */
+export function concurrentRefusal(options: SnnOptions): string | null {
+  if (options.latency) return 'a latency model needs the bus (virtual time); the concurrent mode has none';
+  if (options.barrier && options.barrier.kind !== 'exact') return `the ${options.barrier.kind} barrier needs virtual time; the concurrent mode detects quiescence with count-carrying markers (the exact barrier)`;
+  if (options.orders && !options.orders.every((o) => o === fifo())) return 'delivery orders need the bus; in the concurrent mode the threads decide the order';
+  return null;
+}
+
 export async function openSpikingNetwork(network: Network, options: SnnOptions & ParallelOptions = {}): Promise<OpenNetwork> {
+  if (options.concurrent) {
+    const why = concurrentRefusal(options);
+    if (why) throw new InputError(`--concurrent: ${why}`);
+    const snn = new ConcurrentNetwork(network, options);
+    return { snn, workers: neuronLayerIndices(network).length, close: () => snn.close() };
+  }
   const given = options.workers instanceof ShardWorkers ? options.workers : null;
   const workers = given ? given.size : checkWorkers((options.workers as number | undefined) ?? defaultWorkers());
   if (workers <= 1) {
     const snn = new SpikingNetwork(network, options);
     return { snn, workers: 0, close: async () => snn.dispose() };
   }
-  const pool = given ? given.pool : new WorkerPool<ShardApi>('shards', SHARD_WORKER, workers);
+  const pool = given ? given.pool : new WorkerPool<ShardApi>('shards', SHARD_WORKER, workers - 1);
   const closePool = () => (given ? Promise.resolve() : pool.close());
   try {
     const indices = neuronLayerIndices(network);
     const layers = indices.map((i) => network.layers[i] as NeuronLayer);
-    const ranges = layers.map((layer) => shardRanges(layer, workers));
+    // owned[l][k]: the neurons of layer l in shard k (null: none; layers with few channels use fewer shards).
+    const threshold = options.shardThreshold ?? DEFAULT_SHARD_THRESHOLD;
+    const owned = layers.map((layer) => {
+      const ranges = connectionCount(layer) < threshold ? [[0, sizeOf(layer.outShape)] as [number, number]] : shardRanges(layer, workers);
+      return Array.from({ length: workers }, (_, k) => ranges[k] ?? null);
+    });
     const spec = networkSpec(network);
     const policy = options.policy ?? 'single';
+    const largest = Math.max(...layers.flatMap((layer) => [sizeOf(layer.inShape), sizeOf(layer.outShape)]));
+    const group = new ShardGroup(pool, BATCH_EVENTS, largest);
+    // Idle workers poll (waking a sleeping thread costs more than most calls) only when every thread has a core.
+    const poll = workers <= availableParallelism();
     await Promise.all(
-      pool.handles.map((h) => {
-        const own = ranges.map((r) => r.find((_, k) => k === h.id) ?? null);
-        return h.call('start-up', (api) => api.init(spec, own, policy));
-      }),
+      pool.handles.map((h) => h.call('start-up', (api) => api.init(spec, owned.map((r) => r[h.id + 1]), policy, group.broadcast, group.channels[h.id], poll))),
     );
-    const snn = new SpikingNetwork(network, options, () =>
-      layers.map((layer, l) => new ShardedCompute(l, indices[l], layer, ranges[l].map(([lo, hi], k) => ({ handle: pool.handles[k], lo, hi })))),
-    );
+    group.start(layers, owned.map((r) => r[0]), policy);
+    const snn = new SpikingNetwork(network, options, (_, __, bus) => layers.map((layer, l) => new ShardedCompute(l, indices[l], layer, group, owned[l], bus)));
     return {
       snn,
       workers,
       close: async () => {
         snn.dispose();
+        await group.stop();
         await closePool();
       },
     };

@@ -14,6 +14,8 @@ import { LogKind, PhaseMark, type EventLog } from '../streams/eventLog.js';
 import { layerKernel } from './kernels/neuronLayer.js';
 import { residualSpike } from './kernels/spikeFunctions.js';
 import type { Direction } from './layerMachine.js';
+import { DEFAULT_EVENT_BUDGET, EventBudgetCache } from './eventBudget.js';
+import { SnnRangeGuard } from './snnRangeGuard.js';
 import { emptyPhaseStats, SnnStatistics, type PhaseStats, type SnnStats } from './statistics.js';
 
 export interface ReplayResult {
@@ -42,6 +44,11 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
   const kernels = layers.map((_, l) => layerKernel(layers, l, 'single'));
   const input = new Float64Array(sizeOf(layers[0].inShape));
   const statistics = new SnnStatistics(layers, indices);
+  // The same event bounds as the live run: its worst case against the logged budget, and the bound from what arrived.
+  const budget = new EventBudgetCache(c.network, typeof log.header.budget === 'number' ? log.header.budget : DEFAULT_EVENT_BUDGET);
+  const range = new SnnRangeGuard(c.network, layers, indices, 'auto');
+  const counts = layers.map((layer) => ({ forward: new Float64Array(sizeOf(layer.outShape)), backward: new Float64Array(sizeOf(layer.outShape)) }));
+  const topU = new Float64Array(sizeOf(layers[L].outShape));
   const phases: Record<Direction, PhaseStats>[] = layers.map(() => ({ forward: emptyPhaseStats(), backward: emptyPhaseStats() }));
   const accumulationsAtStart = layers.map(() => 0);
   let deliveries = 0;
@@ -51,6 +58,10 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
   const reset = () => {
     input.fill(0);
     for (const k of kernels) k.resetForward();
+    for (const n of counts) {
+      n.forward.fill(0);
+      n.backward.fill(0);
+    }
     backward = false;
   };
   reset();
@@ -74,7 +85,10 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
           ended = false;
           break;
         case PhaseMark.ExampleEnd:
-          statistics.addExample(input, kernels, r.time[k]);
+          statistics.addExample(input, kernels, r.time[k], {
+            worstCase: budget.check(input, c.alpha)?.total ?? null,
+            fromArrivals: range.afterExample({ input, forward: counts.map((n) => n.forward), backward: counts.map((n) => n.backward), states: kernels, topU }).total,
+          });
           deliveries += value;
           ended = true;
           break;
@@ -106,6 +120,7 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
     if (kind === LogKind.Spike || kind === LogKind.ResidualSpike) {
       if (p === L) fail(k, 'the classification layer never emits forward spikes');
       phases[p!].forward[kind === LogKind.Spike ? 'standardEvents' : 'residualEvents']++;
+      counts[p!].forward[neuron]++;
       kernel.applyForwardSpike(neuron, value);
       kernels[p! + 1].accumulateForward(event(neuron, value));
     } else if (kind === LogKind.TopError) {
@@ -114,9 +129,11 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
       if (!backward) kernels.forEach((kl, l) => kl.startBackward(l === 0 ? input : kernels[l - 1].S));
       backward = true;
       kernel.U[neuron] = value;
+      topU[neuron] = value;
     } else if (kind === LogKind.ErrorSpike || kind === LogKind.ResidualErrorSpike) {
       if (!backward) fail(k, 'an error spike before the top error');
       phases[p!].backward[kind === LogKind.ErrorSpike ? 'standardEvents' : 'residualEvents']++;
+      counts[p!].backward[neuron]++;
       kernel.applyErrorSpike(neuron, value);
       if (p! > 0) kernels[p! - 1].accumulateBackward(event(neuron, value));
     } else {

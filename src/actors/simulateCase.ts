@@ -19,6 +19,8 @@ export interface RunDescription {
   order: string;
   seed: number;
   policy: string;
+  /** The event budget (a replay reports the same worst-case bounds). */
+  budget?: number;
   /** The latency model's text (docs/timing.md), when virtual time comes from one. */
   latency?: string;
   barrier?: string;
@@ -30,7 +32,8 @@ export function logHeader(c: SpikeCase, run: RunDescription): Record<string, unk
 }
 
 export async function simulateCase(c: SpikeCase, options: SnnOptions & ParallelOptions = {}): Promise<SnnCaseResult> {
-  const { snn, close } = await openSpikingNetwork(c.network, options);
+  // One example: its event bound from what arrived is worth the counting.
+  const { snn, close } = await openSpikingNetwork(c.network, { countEvents: true, ...options });
   try {
     const r = await snn.runExample(c.input, c.target, c.alpha);
     return { layers: withIncrements(r.layers, await snn.increments()), predicted: r.predicted, stats: snn.stats() };

@@ -19,12 +19,15 @@ import { PacketWriter, type Packet } from '../streams/packet.js';
 import { inputTime, type InputTiming } from '../streams/timing/inputTiming.js';
 import { LatencyModel, type LatencySpec } from '../streams/timing/latency.js';
 import { EXACT, type Barrier } from './barrier.js';
-import { isPromise, LocalCompute, PendingWork, type LayerCompute, type LayerState, type Maybe } from './compute.js';
+import { LocalCompute, type LayerCompute, type LayerState } from './compute.js';
 import { DEFAULT_EVENT_BUDGET, EventBudgetCache } from './eventBudget.js';
+import { SnnRangeGuard } from './snnRangeGuard.js';
+import type { RangeCheck } from '../equivalence/rangeGuard.js';
 import { layerKernel, type SpikePolicy } from './kernels/neuronLayer.js';
 import { directionOf, layerMachine, type Direction } from './layerMachine.js';
-import { LayerRuntime, type PhaseTimes } from './layerRuntime.js';
+import { LayerRuntime, localCap, type PhaseTimes } from './layerRuntime.js';
 import { SnnStatistics, type SnnStats } from './statistics.js';
+import type { SnnExampleResult, SpikingRun } from './spikingRun.js';
 
 export interface SnnOptions {
   /** Delivery orders applied on every channel, left to right (default fifo). */
@@ -42,6 +45,10 @@ export interface SnnOptions {
   inputTiming?: InputTiming;
   /** How a layer decides its input is complete (default exact). */
   barrier?: Barrier;
+  /** How the exact range is guarded (default auto: the worst case where it holds, else each example's own values). */
+  rangeCheck?: RangeCheck;
+  /** Count every neuron's events, for each example's event bound from what arrived (always done where needed). */
+  countEvents?: boolean;
 }
 
 /** One example's times (virtual time; NaN where a phase saw no spike). */
@@ -59,33 +66,22 @@ export interface ExampleTimeline {
   endAt: number;
 }
 
-/** Builds the compute of each neuron layer (in-process kernels by default). */
-export type ComputeFactory = (layers: NeuronLayer[], policy: SpikePolicy) => LayerCompute[];
+/** Builds the compute of each neuron layer (in-process kernels by default); the bus says what is in flight. */
+export type ComputeFactory = (layers: NeuronLayer[], policy: SpikePolicy, bus: SpikeBus) => LayerCompute[];
 
 const FIFO = fifo();
 
 const localComputes: ComputeFactory = (layers, policy) => layers.map((_, l) => new LocalCompute(layerKernel(layers, l, policy)));
 
-export interface SnnExampleResult {
-  /** Per entry of `layers`: S (hidden) or V (top), and E. */
-  layers: LayerResult[];
-  predicted: number;
-}
+export type { SnnExampleResult } from './spikingRun.js';
 
-/** Resolve several maybe-promises; synchronously when none is a promise. */
-function whenAll<T>(values: Maybe<T>[], then: (v: T[]) => void, pending: PendingWork): void {
-  if (values.some(isPromise)) pending.add(Promise.all(values).then(then));
-  else then(values as T[]);
-}
-
-export class SpikingNetwork {
+export class SpikingNetwork implements SpikingRun {
   readonly bus: SpikeBus;
   readonly computes: LayerCompute[];
   private readonly layers: NeuronLayer[];
   private readonly layerIndex: number[];
   private readonly runtimes: LayerRuntime[];
   private readonly actors: Actor<typeof layerMachine>[];
-  private readonly pending = new PendingWork();
   private readonly inputChannel: number;
   /** The event bound of each example, checked against the budget before it runs. */
   readonly budget: EventBudgetCache;
@@ -93,6 +89,8 @@ export class SpikingNetwork {
   private readonly log: EventLogWriter | null;
   private readonly barrier: Barrier;
   private readonly inputTiming: InputTiming | null;
+  private readonly range: SnnRangeGuard;
+  private readonly countEvents: boolean;
   private input: Float64Array = new Float64Array(0);
   private topU: Float64Array = new Float64Array(0);
   private forwardStates: LayerState[] = [];
@@ -107,6 +105,7 @@ export class SpikingNetwork {
     computeFactory: ComputeFactory = localComputes,
   ) {
     this.budget = new EventBudgetCache(network, options.eventBudget ?? DEFAULT_EVENT_BUDGET);
+    this.countEvents = options.countEvents ?? false;
     this.log = options.log ?? null;
     this.barrier = options.barrier ?? EXACT;
     this.layerIndex = neuronLayerIndices(network);
@@ -120,8 +119,9 @@ export class SpikingNetwork {
     if (!latency && options.inputTiming && options.inputTiming.kind !== 'zero') throw new InputError('input timing needs a latency model (virtual time); give --latency too');
     this.bus = new SpikeBus({ orders: options.orders ?? [FIFO], seed, packetCapacity: options.packetCapacity, latency });
     this.statistics = new SnnStatistics(this.layers, this.layerIndex);
+    this.range = new SnnRangeGuard(network, this.layers, this.layerIndex, options.rangeCheck ?? 'auto');
     const L = this.layers.length - 1;
-    this.computes = computeFactory(this.layers, options.policy ?? 'single');
+    this.computes = computeFactory(this.layers, options.policy ?? 'single', this.bus);
     // Channel f[l] carries forward spikes into layer l (f[0] from the input); b[l] error spikes into l.
     const forwardIn = this.layers.map((_, l) => this.bus.openChannel(l === 0 ? null : { layer: this.layerIndex[l - 1], direction: 'forward' }));
     const backwardIn = this.layers.map((_, l) => (l < L ? this.bus.openChannel({ layer: this.layerIndex[l + 1], direction: 'backward' }) : null));
@@ -134,7 +134,6 @@ export class SpikingNetwork {
           name: layer.kind,
           compute: this.computes[l],
           bus: this.bus,
-          pending: this.pending,
           barrier: this.barrier,
           input: { forward: forwardIn[l], backward: l < L ? backwardIn[l] : null },
           output: { forward: l < L ? forwardIn[l + 1] : null, backward: l > 0 ? backwardIn[l - 1] : null },
@@ -182,23 +181,20 @@ export class SpikingNetwork {
     if (direction !== 'forward' || position !== L) return;
     // The forward pass is quiet everywhere (the top's input is complete only after every layer below):
     // gather the final states, compute the top error and start the backward pass.
-    whenAll(
-      this.computes.map((c) => c.state()),
-      (states) => {
-        this.forwardStates = states.map((s) => ({ V: s.V, S: s.S, E: s.E }));
-        const top = this.layers[L];
-        this.forwardQuietAt = this.bus.clock;
-        this.topU = topErrorCompartment(states[L].V, top.theta, top.thetaBp, this.target, this.alpha, new Float64Array(sizeOf(top.outShape)));
-        if (this.log) this.topU.forEach((u, i) => this.log!.record(LogKind.TopError, this.layerIndex[L], i, u, this.bus.clock));
-        for (const actor of this.actors) actor.send({ type: 'BACKWARD' });
-      },
-      this.pending,
-    );
+    const states = this.computes.map((c) => c.state());
+    this.forwardStates = states.map((s) => ({ V: s.V, S: s.S, E: s.E }));
+    const top = this.layers[L];
+    this.forwardQuietAt = this.bus.clock;
+    this.topU = topErrorCompartment(states[L].V, top.theta, top.thetaBp, this.target, this.alpha, new Float64Array(sizeOf(top.outShape)));
+    if (this.log) this.topU.forEach((u, i) => this.log!.record(LogKind.TopError, this.layerIndex[L], i, u, this.bus.clock));
+    for (const actor of this.actors) actor.send({ type: 'BACKWARD' });
   }
 
   /** The weights changed in place (on-line training): the cached event bound no longer holds. */
   weightsChanged(): void {
     this.budget.invalidate();
+    this.range.weightsChanged();
+    for (const c of this.computes) c.weightsChanged();
   }
 
   /** One example, forward and backward; increments add up until `clearIncrements()`. */
@@ -211,11 +207,18 @@ export class SpikingNetwork {
   /** Like `runExample`, with the final states as typed arrays (no copies; valid until the next example). */
   async runExampleStates(input: ArrayLike<number>, target: number, alpha: number): Promise<{ states: LayerState[]; predicted: number }> {
     const bound = this.budget.check(input, alpha);
+    const perExample = this.range.beforeExample(input, alpha);
+    const counted = perExample || bound === null || this.countEvents;
     this.input = Float64Array.from(input);
     this.alpha = alpha;
     this.target = target;
+    // Over the budget in the worst case: the whole example may send at most the budget's events.
+    const cap = bound === null ? localCap(this.budget.budget) : null;
     this.runtimes.forEach((r, l) => {
-      r.bound = { forward: bound.layers[l].forward, backward: bound.layers[l].backward };
+      r.bound = bound ? { forward: bound.layers[l].forward, backward: bound.layers[l].backward } : { forward: Infinity, backward: Infinity };
+      r.cap = cap;
+      if (counted) r.counts ??= { forward: new Float64Array(sizeOf(this.layers[l].outShape)), backward: new Float64Array(sizeOf(this.layers[l].outShape)) };
+      else r.counts = null;
     });
     this.bus.resetClock();
     const deliveriesBefore = this.bus.deliveries;
@@ -226,11 +229,11 @@ export class SpikingNetwork {
     this.readPrediction();
     this.statistics.countInputEvents(this.sendInput());
     // Timers and late arrivals (imperfect barriers) deliver more than the events themselves.
-    const maxDeliveries = (bound.total + 4 * this.layers.length + 16) * (this.barrier.kind === 'exact' ? 1 : 3);
-    const failed = () => this.pending.error !== null || this.runtimes.some((r) => r.fault !== null);
+    const maxDeliveries = ((bound?.total ?? this.budget.budget) + 4 * this.layers.length + 16) * (this.barrier.kind === 'exact' ? 1 : 3);
+    const failed = () => this.runtimes.some((r) => r.fault !== null);
     for (;;) {
-      const quiet = await this.bus.runAsync(maxDeliveries, failed, () => this.pending.next(), () => this.pending.size > 0);
-      const fault = (this.pending.error as Error | null) ?? this.runtimes.find((r) => r.fault !== null)?.fault;
+      const quiet = this.bus.run(maxDeliveries, failed);
+      const fault = this.runtimes.find((r) => r.fault !== null)?.fault;
       if (fault) throw fault;
       if (!quiet) throw new QuiescenceError(`the run did not become quiet within ${maxDeliveries} deliveries (the event bound): ${this.pendingLayers()}`);
       // Barrier none: nothing in flight ends the pass in progress.
@@ -239,8 +242,11 @@ export class SpikingNetwork {
     }
     if (this.actors.some((a) => !a.getSnapshot().matches('done'))) throw new QuiescenceError(`nothing is in flight but ${this.pendingLayers()}`);
     this.log?.record(LogKind.Phase, 0, PhaseMark.ExampleEnd, this.bus.deliveries - deliveriesBefore, this.bus.clock);
-    const states = await Promise.all(this.computes.map((c) => c.state()));
-    this.statistics.addExample(this.input, states, this.bus.clock);
+    const states = this.computes.map((c) => c.state());
+    const arrivals = counted
+      ? this.range.afterExample({ input: this.input, forward: this.runtimes.map((r) => r.counts!.forward), backward: this.runtimes.map((r) => r.counts!.backward), states, topU: this.topU })
+      : null;
+    this.statistics.addExample(this.input, states, this.bus.clock, { worstCase: bound?.total ?? null, fromArrivals: arrivals?.total ?? null });
     return { states, predicted: argmax(states[this.layers.length - 1].V) };
   }
 
@@ -332,7 +338,13 @@ export class SpikingNetwork {
   }
 
   async clearIncrements(): Promise<void> {
+    this.range.clearIncrements();
     await Promise.all(this.computes.map((c) => c.clearIncrements()));
+  }
+
+  /** The orders' randomness restarts from `seed` (per sample, so its order does not depend on what ran before). */
+  reseed(seed: number): void {
+    this.bus.reseed(seed);
   }
 
   stats(): SnnStats {

@@ -51,7 +51,19 @@ export interface SnnStats {
   deliveries: number;
   /** Virtual duration of the longest example (each example starts at time 0). */
   virtualTime: number;
+  /**
+   * Events summed over the examples (input events included): measured, the worst-case bound from each
+   * input (null once an example's was over the budget: it ran counted), and the bound from the events
+   * that actually arrived (null unless every example was counted); 0 for no examples.
+   */
+  eventBound: { measured: number; worstCase: number | null; fromArrivals: number | null };
   layers: LayerReport[];
+}
+
+/** One example's event bounds (null: not known, see SnnStats.eventBound). */
+export interface ExampleBounds {
+  worstCase: number | null;
+  fromArrivals: number | null;
 }
 
 interface NetCounts {
@@ -61,6 +73,9 @@ interface NetCounts {
   bestBackward: number;
 }
 
+/** a / b, and 0 for no examples at all. */
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
 export class SnnStatistics {
   private readonly fanOutSizes: Int32Array[];
   private readonly fanInSizes: Int32Array[];
@@ -68,6 +83,8 @@ export class SnnStatistics {
   private examples = 0;
   private inputEvents = 0;
   private longestExample = 0;
+  private worstCase: number | null = 0;
+  private fromArrivals: number | null = 0;
 
   constructor(
     private readonly layers: readonly NeuronLayer[],
@@ -92,8 +109,10 @@ export class SnnStatistics {
   }
 
   /** A finished example: its final states, its input, and the virtual time it took. */
-  addExample(input: Float64Array, states: readonly LayerState[], duration: number): void {
+  addExample(input: Float64Array, states: readonly LayerState[], duration: number, bounds: ExampleBounds): void {
     this.examples++;
+    this.worstCase = this.worstCase === null || bounds.worstCase === null ? null : this.worstCase + bounds.worstCase;
+    this.fromArrivals = this.fromArrivals === null || bounds.fromArrivals === null ? null : this.fromArrivals + bounds.fromArrivals;
     this.longestExample = Math.max(this.longestExample, duration);
     states.forEach((s, l) => {
       const c = this.netCounts[l];
@@ -116,16 +135,19 @@ export class SnnStatistics {
       const c = this.netCounts[l];
       const events = s.standardEvents + s.residualEvents;
       const netCount = direction === 'forward' ? (l === L ? 0 : c.forward) : c.backward;
-      const macs = connectionCount(this.layers[l]) * Math.max(1, this.examples);
+      const macs = connectionCount(this.layers[l]) * this.examples;
       const best = direction === 'forward' ? c.bestForward : c.bestBackward;
-      return { ...s, events, netCount, redundant: events - netCount, macs, relativeOps: s.accumulations / macs, bestCaseAccumulations: best, bestCaseRelativeOps: best / macs };
+      return { ...s, events, netCount, redundant: events - netCount, macs, relativeOps: ratio(s.accumulations, macs), bestCaseAccumulations: best, bestCaseRelativeOps: ratio(best, macs) };
     };
+    const layers = this.layers.map((layer, l) => ({ layer: this.layerIndex[l], kind: layer.kind, forward: phase(l, 'forward'), backward: phase(l, 'backward') }));
+    const measured = layers.reduce((t, l) => t + l.forward.events + l.backward.events, this.inputEvents);
     return {
       examples: this.examples,
       inputEvents: this.inputEvents,
       deliveries,
       virtualTime: this.longestExample,
-      layers: this.layers.map((layer, l) => ({ layer: this.layerIndex[l], kind: layer.kind, forward: phase(l, 'forward'), backward: phase(l, 'backward') })),
+      eventBound: { measured, worstCase: this.worstCase, fromArrivals: this.fromArrivals },
+      layers,
     };
   }
 }
@@ -139,6 +161,8 @@ export function mergeStats(parts: readonly SnnStats[]): SnnStats {
     out.inputEvents += p.inputEvents;
     out.deliveries += p.deliveries;
     out.virtualTime = Math.max(out.virtualTime, p.virtualTime);
+    const add = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
+    out.eventBound = { measured: out.eventBound.measured + p.eventBound.measured, worstCase: add(out.eventBound.worstCase, p.eventBound.worstCase), fromArrivals: add(out.eventBound.fromArrivals, p.eventBound.fromArrivals) };
     p.layers.forEach((l, i) => {
       for (const phase of ['forward', 'backward'] as const) {
         const a = out.layers[i][phase], b = l[phase];
@@ -151,8 +175,8 @@ export function mergeStats(parts: readonly SnnStats[]): SnnStats {
         a.macs += b.macs;
         a.bestCaseAccumulations += b.bestCaseAccumulations;
         a.quietAt = Math.max(a.quietAt, b.quietAt);
-        a.relativeOps = a.accumulations / a.macs;
-        a.bestCaseRelativeOps = a.bestCaseAccumulations / a.macs;
+        a.relativeOps = ratio(a.accumulations, a.macs);
+        a.bestCaseRelativeOps = ratio(a.bestCaseAccumulations, a.macs);
       }
     });
   }

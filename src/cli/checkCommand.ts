@@ -4,7 +4,7 @@ import { runAnnCase } from '../equivalence/layerResults.js';
 import { compareResults, describeMismatch } from '../equivalence/compare.js';
 import { readCaseFile } from '../network/caseFile.js';
 import { defineCommand } from './command.js';
-import { snnRunOptions, snnSettings } from './commonOptions.js';
+import { orderLabel, shardOptions, snnRunOptions, snnSettings } from './commonOptions.js';
 import { formatStats } from './format.js';
 import { flag } from './options.js';
 
@@ -12,10 +12,10 @@ export const checkCommand = defineCommand({
   name: 'check',
   summary: 'run a case event by event on the asynchronous SNN and compare every accumulated value with the integer ANN (exit 1 if any differs)',
   arguments: [{ name: 'case', description: 'a spikegrad-case/1 JSON file' }],
-  options: { ...snnRunOptions("worker threads sharing each layer's neurons"), json: flag({ description: 'print one JSON object' }) },
-  async run([file], o) {
+  options: { ...snnRunOptions("threads sharing each layer's neurons, this one included"), ...shardOptions, json: flag({ description: 'print one JSON object' }) },
+  async run([file], o, { given }) {
     const c = readCaseFile(file);
-    const { options } = snnSettings(o);
+    const { options } = snnSettings(o, given);
     const ann = runAnnCase(c);
     const snn = await simulateCase(c, options);
     const mismatches = compareResults(ann.layers, snn.layers);
@@ -25,7 +25,7 @@ export const checkCommand = defineCommand({
     } else {
       console.log(formatStats(snn.stats));
       for (const m of mismatches) console.log(`MISMATCH ${describeMismatch(m)}`);
-      console.log(equal ? `equal: the SNN (order ${o.order}, policy ${o.policy}, seed ${o.seed}) matches the integer ANN exactly` : 'equal: NO');
+      console.log(equal ? `equal: the SNN (${orderLabel(o)}, policy ${o.policy}) matches the integer ANN exactly` : 'equal: NO');
     }
     if (!equal) process.exitCode = 1;
   },

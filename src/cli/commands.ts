@@ -1,5 +1,6 @@
 /** Every command of `spikegrad`, in the order the help and the reference list them. */
 import { annCommand } from './annCommand.js';
+import { caseCommand } from './caseCommand.js';
 import { checkCommand } from './checkCommand.js';
 import type { CommandSpec } from './command.js';
 import { demoCommand } from './demoCommand.js';
@@ -11,4 +12,4 @@ import { verifyCommand } from './verifyCommand.js';
 import { timingCommand } from './timingCommand.js';
 import { log2arrowCommand } from './log2arrowCommand.js';
 
-export const COMMANDS = [annCommand, checkCommand, simulateCommand, replayCommand, log2arrowCommand, trainCommand, evalCommand, verifyCommand, timingCommand, demoCommand] as unknown as CommandSpec[];
+export const COMMANDS = [caseCommand, annCommand, checkCommand, simulateCommand, replayCommand, log2arrowCommand, trainCommand, evalCommand, verifyCommand, timingCommand, demoCommand] as unknown as CommandSpec[];

@@ -1,16 +1,17 @@
 /** Options that several commands share: spiking-run settings, data sets, seeds, workers. */
 import type { SpikePolicy } from '../actors/kernels/neuronLayer.js';
-import { defaultWorkers, type ParallelOptions } from '../actors/openNetwork.js';
+import { DEFAULT_SHARD_THRESHOLD, defaultWorkers, type ParallelOptions } from '../actors/openNetwork.js';
 import type { RunDescription } from '../actors/simulateCase.js';
 import type { SnnOptions } from '../actors/spikingNetwork.js';
 import { DEFAULT_EVENT_BUDGET } from '../actors/eventBudget.js';
+import { RANGE_CHECKS, type RangeCheck } from '../equivalence/rangeGuard.js';
 import { ORDER_NAMES, parseOrders } from '../streams/orders/index.js';
 import { describeInputTiming, INPUT_TIMING_GRAMMAR, parseInputTiming } from '../streams/timing/inputTiming.js';
 import { describeLatency, LATENCY_GRAMMAR, parseLatency } from '../streams/timing/latency.js';
 import { BARRIER_GRAMMAR, describeBarrier, parseBarrier } from '../actors/barrier.js';
 import { InputError } from '../errors.js';
 import { DATASET_NAMES } from '../train/data/sources.js';
-import { choice, integer, maxWorkers, number, text } from './options.js';
+import { choice, flag, flagName, integer, maxWorkers, number, text } from './options.js';
 
 export const MAX_SEED = 2 ** 31 - 1;
 
@@ -58,24 +59,59 @@ export function snnRunOptions(workers: string) {
     }),
     seed: seedOption('seed of the delivery order'),
     policy: choice(['single', 'burst'] as const, { default: 'single', placeholder: '<policy>', description: 'spikes per incoming event: one (single, the paper) or until quiet (burst)' }),
-    budget: number({ above: 0, default: String(DEFAULT_EVENT_BUDGET), placeholder: '<events>', description: 'refuse examples whose event bound exceeds this many events' }),
+    budget: number({
+      above: 0,
+      default: String(DEFAULT_EVENT_BUDGET),
+      placeholder: '<events>',
+      description: 'most events an example may send: one whose worst-case bound is over it runs with its events counted and stops once they pass it',
+    }),
+    rangeCheck: choice(RANGE_CHECKS, {
+      default: 'auto',
+      placeholder: '<check>',
+      description: 'exact-range guard: static (refuse when the worst case over all inputs could leave ±(2^53 − 1)), sample (check each example on the values that reached each layer), auto (static where it holds, else sample)',
+    }),
     workers: workersOption(workers),
+    concurrent: flag({ description: 'every layer in a thread of its own, all at once, spikes passed directly between them: the order is whatever the threads do (exact barrier, no --order, --latency or --workers)' }),
     ...timingOptions,
   };
 }
+
+/** How a run delivered its spikes, for verdicts and chart titles. */
+export function orderLabel(v: { concurrent: boolean; order: string; seed: number }): string {
+  return v.concurrent ? 'concurrent layer threads' : `order ${v.order}, seed ${v.seed}`;
+}
+
+/** For commands whose threads share each layer's neurons (check, simulate). */
+export const shardOptions = {
+  shardThreshold: integer({
+    min: 0,
+    default: String(DEFAULT_SHARD_THRESHOLD),
+    placeholder: '<synapses>',
+    description: 'with --workers > 1, layers with fewer synapses than this stay whole in the calling thread (0: shard every layer)',
+  }),
+};
 
 export interface SnnRunValues {
   order: string;
   seed: number;
   policy: SpikePolicy;
   budget: number;
+  rangeCheck: RangeCheck;
   workers: number;
+  shardThreshold?: number;
+  concurrent: boolean;
   latency?: string;
   barrier: string;
   inputTiming: string;
 }
 
-export function snnSettings(v: SnnRunValues): { options: SnnOptions & ParallelOptions; run: RunDescription } {
+export function snnSettings(v: SnnRunValues, given: (key: string) => boolean = () => false): { options: SnnOptions & ParallelOptions; run: RunDescription } {
+  if (v.concurrent) {
+    for (const key of ['workers', 'shardThreshold', 'order', 'latency', 'inputTiming'] as const) {
+      if (given(key)) throw new InputError(`${flagName(key)}: the concurrent mode runs one thread per layer and the threads decide the order; leave out ${flagName(key)} with --concurrent`);
+    }
+    if (v.barrier !== 'exact') throw new InputError(`--barrier ${v.barrier}: the concurrent mode has no virtual time; its layers end their phases on count-carrying markers (the exact barrier)`);
+  }
   const latency = v.latency === undefined ? null : parseLatency(v.latency);
   const barrier = parseBarrier(v.barrier);
   const inputTiming = parseInputTiming(v.inputTiming);
@@ -84,8 +120,8 @@ export function snnSettings(v: SnnRunValues): { options: SnnOptions & ParallelOp
   if (!latency && inputTiming.kind !== 'zero') throw new InputError(`--input-timing ${v.inputTiming}: input arrival times need a latency model; give --latency too`);
   const timing = latency ? { latency: describeLatency(latency), barrier: describeBarrier(barrier), inputTiming: describeInputTiming(inputTiming) } : barrier.kind === 'exact' ? {} : { barrier: describeBarrier(barrier) };
   return {
-    options: { orders: parseOrders(v.order), seed: v.seed, policy: v.policy, eventBudget: v.budget, workers: v.workers, latency, barrier, inputTiming },
-    run: { order: v.order, seed: v.seed, policy: v.policy, ...timing },
+    options: { orders: parseOrders(v.order), seed: v.seed, policy: v.policy, eventBudget: v.budget, rangeCheck: v.rangeCheck, workers: v.workers, shardThreshold: v.shardThreshold, concurrent: v.concurrent, latency, barrier, inputTiming },
+    run: { order: v.concurrent ? 'concurrent' : v.order, seed: v.seed, policy: v.policy, budget: v.budget, ...timing },
   };
 }
 

@@ -42,8 +42,15 @@ export function formatStats(stats: SnnStats): string {
   }
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const b = stats.eventBound;
+  const bounds = [
+    `events ${b.measured} (input included)`,
+    b.fromArrivals === null ? null : `bound from the events that arrived ${fmt(b.fromArrivals)}`,
+    `worst-case bound ${b.worstCase === null ? 'over the budget (the run was counted)' : fmt(b.worstCase)}`,
+  ].filter((x) => x !== null);
   return [
     `${stats.examples} example(s), ${stats.inputEvents} input events, ${stats.deliveries} packet deliveries, virtual time ${stats.virtualTime}`,
+    bounds.join('; '),
     line(head),
     ...rows.map(line),
   ].join('\n');

@@ -4,7 +4,7 @@ import { readCaseFile } from '../network/caseFile.js';
 import { decodeEventLog, EventLogWriter, readEventLog } from '../streams/eventLog.js';
 import { spikeRasterChart, writeSvg } from '../report/charts.js';
 import { defineCommand } from './command.js';
-import { snnRunOptions, snnSettings } from './commonOptions.js';
+import { orderLabel, shardOptions, snnRunOptions, snnSettings } from './commonOptions.js';
 import { formatLayerResults, formatStats } from './format.js';
 import { flag, outputFile } from './options.js';
 
@@ -13,14 +13,15 @@ export const simulateCommand = defineCommand({
   summary: 'run a case event by event, optionally recording every event to an append-only log and drawing its spikes',
   arguments: [{ name: 'case', description: 'a spikegrad-case/1 JSON file' }],
   options: {
-    ...snnRunOptions("worker threads sharing each layer's neurons"),
+    ...snnRunOptions("threads sharing each layer's neurons, this one included"),
+    ...shardOptions,
     log: outputFile({ description: 'write the event log here (written whole at the end: a refused or failed run leaves an existing log as it was)' }),
     raster: outputFile({ description: 'spike raster (virtual time × neuron, one row per layer) as SVG' }),
     json: flag({ description: 'print one JSON object' }),
   },
-  async run([file], o) {
+  async run([file], o, { given }) {
     const c = readCaseFile(file);
-    const { options, run } = snnSettings(o);
+    const { options, run } = snnSettings(o, given);
     const header = logHeader(c, run);
     const sink = o.log ? EventLogWriter.toFile(o.log, header) : null;
     const memory = !sink && o.raster ? EventLogWriter.inMemory(header) : null;
@@ -35,7 +36,7 @@ export const simulateCommand = defineCommand({
     if (o.raster) {
       const records = (o.log ? readEventLog(o.log) : decodeEventLog(memory!.bytes())).records;
       const sharded = o.workers > 1 ? `, ${o.workers} shards` : '';
-      await writeSvg(o.raster, spikeRasterChart(records, `spikes of ${file} (order ${o.order}, ${o.policy} policy, seed ${o.seed}${sharded})`));
+      await writeSvg(o.raster, spikeRasterChart(records, `spikes of ${file} (${orderLabel(o)}, ${o.policy} policy${sharded})`));
     }
     if (o.json) {
       console.log(JSON.stringify({ layers: result.layers, predicted: result.predicted, stats: result.stats, logRecords: sink?.writer.total ?? 0 }));

@@ -12,7 +12,7 @@ import { DEFAULT_HYPERPARAMETERS } from '../train/optimizer.js';
 import { trainOnlineSideBySide } from '../verify/onlineTraining.js';
 import { verifySamples } from '../verify/verifySamples.js';
 import { defineCommand } from './command.js';
-import { dataOptions, snnRunOptions, snnSettings } from './commonOptions.js';
+import { dataOptions, orderLabel, snnRunOptions, snnSettings } from './commonOptions.js';
 import { flag, integer, number, outputFile } from './options.js';
 import { startProgress, withProgress } from './progress.js';
 
@@ -44,6 +44,7 @@ export const verifyCommand = defineCommand({
     json: flag({ description: 'print one JSON object (progress stays on stderr)' }),
   },
   check(o, { given }) {
+    if (o.concurrent && o.trainSteps !== undefined) throw new InputError('--train-steps: on-line training changes the weights between examples, which the concurrent layer threads hold; run it without --concurrent');
     if (given('batch') && o.trainSteps === undefined) throw new InputError('--batch: only used with --train-steps (the mini-batches of on-line training); verification runs one sample at a time');
   },
   async run([file], o, { given }) {
@@ -54,11 +55,11 @@ export const verifyCommand = defineCommand({
     if (given('samples') && o.samples > splits.test.count) throw new InputError(`--samples: expected at most ${splits.test.count} (the test set of ${o.dataset}), found ${o.samples}`);
     const n = Math.min(o.samples, splits.test.count);
     const samples = Array.from({ length: n }, (_, i) => ({ input: imageAt(splits.test, i), target: splits.test.labels[i] }));
-    const { options: snn } = snnSettings(o);
+    const { options: snn } = snnSettings(o, given);
     const exactBarrier = snn.barrier!.kind === 'exact';
     const timing = { latency: snn.latency, barrier: snn.barrier, inputTiming: snn.inputTiming };
     const report = await withProgress('verify |{bar}| {value}/{total} samples | ETA {eta}s', n, (p) =>
-      verifySamples(network, samples, alpha, { workers: o.workers, order: o.order, seed: o.seed, policy: o.policy, eventBudget: o.budget, ...timing, onProgress: (done) => p.update(done) }),
+      verifySamples(network, samples, alpha, { workers: o.concurrent ? 1 : o.workers, concurrent: o.concurrent, rangeCheck: o.rangeCheck, order: o.order, seed: o.seed, policy: o.policy, eventBudget: o.budget, ...timing, onProgress: (done) => p.update(done) }),
     );
     // The yardstick: the integer ANN, forward and backward, one thread, on the same images.
     const ann = new IntegerAnn(network);
@@ -72,7 +73,7 @@ export const verifyCommand = defineCommand({
       const reports = await trainOnlineSideBySide(
         network, splits.train, steps, o.batch, alpha,
         { ...DEFAULT_HYPERPARAMETERS, schedule: 'constant' },
-        { orders: parseOrders(o.order), seed: o.seed, policy: o.policy, eventBudget: o.budget, ...timing },
+        { orders: parseOrders(o.order), seed: o.seed, policy: o.policy, eventBudget: o.budget, rangeCheck: o.rangeCheck, ...timing },
         o.seed,
         (r) => {
           bar.update(r.step);
@@ -87,7 +88,7 @@ export const verifyCommand = defineCommand({
     }
     const layers = report.stats.layers.map((l) => ({ layer: l.layer, kind: l.kind, forward: l.forward.relativeOps, backward: l.backward.relativeOps, forwardBestCase: l.forward.bestCaseRelativeOps, backwardBestCase: l.backward.bestCaseRelativeOps }));
     const ok = !exactBarrier || (report.bitExact === report.samples && (online?.identical ?? true));
-    if (o.plot) await writeSvg(o.plot, relativeOpsChart(network, report.stats, `${file}: ${report.samples} ${o.dataset} test images, order ${o.order}, ${o.policy} policy, seed ${o.seed}, α ${alpha}`));
+    if (o.plot) await writeSvg(o.plot, relativeOpsChart(network, report.stats, `${file}: ${report.samples} ${o.dataset} test images, ${orderLabel(o)}, ${o.policy} policy, α ${alpha}`));
     if (o.json) {
       console.log(JSON.stringify({
         samples: report.samples, bitExact: report.bitExact, mismatches: report.failures.map((f) => ({ sample: f.index, differences: f.mismatches.map(describeMismatch) })),

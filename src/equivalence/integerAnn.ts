@@ -7,7 +7,8 @@ import { InputError } from '../errors.js';
 import { roundHalfAway } from '../network/rounding.js';
 import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
 import { layerBackward, layerForward, layerIncrements } from './kernels/index.js';
-import { assertExactRange, MAX_EXACT } from './rangeGuard.js';
+import { assertExactRange, MAX_EXACT, SampleRangeGuard, type RangeCheck } from './rangeGuard.js';
+import { RangeGuardError } from '../errors.js';
 import { argmax, topErrorCompartment } from './topError.js';
 
 export interface AnnLayerState {
@@ -35,12 +36,24 @@ export class IntegerAnn {
   private guardedAlpha = -1;
   private examples = 0;
   private maxIncrement = 0;
+  /** Set when the worst case leaves the exact range (or per-example checks were asked for): each example is checked on its own values. */
+  private sample: SampleRangeGuard | null = null;
+  /** Per layer: the summed per-example increment bounds since the last clear. */
+  private incrementSums: number[];
+  private absInput: Float64Array;
 
-  constructor(network: Network) {
+  constructor(
+    network: Network,
+    /** `auto`: the worst-case bound when it holds, else each example's own (see SampleRangeGuard). */
+    readonly rangeCheck: RangeCheck = 'auto',
+  ) {
     this.network = network;
     this.layerIndex = neuronLayerIndices(network);
     this.layers = this.layerIndex.map((i) => network.layers[i] as NeuronLayer);
     this.input = new Float64Array(sizeOf(this.layers[0].inShape));
+    this.absInput = new Float64Array(this.input.length);
+    this.incrementSums = this.layers.map(() => 0);
+    if (rangeCheck === 'sample') this.sample = new SampleRangeGuard(this.layers, this.layerIndex);
     this.state = this.layers.map((layer) => {
       const n = sizeOf(layer.outShape);
       const params = layer.kind === 'avgpool' ? { w: 0, b: 0 } : { w: layer.weights.length, b: layer.bias.length };
@@ -79,6 +92,7 @@ export class IntegerAnn {
     for (let l = 0; l <= last; l++) {
       const layer = this.layers[l];
       const { a, S } = this.state[l];
+      this.sample?.forward(l, this.inputOf(l));
       layerForward(layer, this.inputOf(l), a);
       if (l === last) break;
       const relu = layer.activation === 'relu';
@@ -95,13 +109,21 @@ export class IntegerAnn {
     const last = this.layers.length - 1;
     const top = this.layers[last];
     topErrorCompartment(this.top.a, top.theta, top.thetaBp, target, alpha, this.top.U);
+    const sample = this.sample;
     for (let l = last; l >= 0; l--) {
       const layer = this.layers[l];
       const { a, U, E, dW, db } = this.state[l];
       const gated = l < last && layer.activation === 'relu';
       for (let i = 0; i < E.length; i++) E[i] = gated && !(a[i] > 0) ? 0 : roundHalfAway(U[i], layer.thetaBp);
+      if (sample) {
+        this.incrementSums[l] += sample.increments(l, E, this.inputOf(l));
+        sample.checkIncrementSum(l, this.incrementSums[l], this.examples);
+      }
       layerIncrements(layer, E, this.inputOf(l), dW, db);
-      if (l > 0) layerBackward(layer, E, this.state[l - 1].U);
+      if (l > 0) {
+        sample?.backward(l, E);
+        layerBackward(layer, E, this.state[l - 1].U);
+      }
     }
   }
 
@@ -131,6 +153,13 @@ export class IntegerAnn {
   weightsChanged(): void {
     this.guardedInput = -1;
     this.guardedAlpha = -1;
+    // The per-example guard holds the weights' magnitudes.
+    if (this.sample) this.sample = new SampleRangeGuard(this.layers, this.layerIndex);
+  }
+
+  /** Is each example checked on its own values (the worst case leaves the exact range)? */
+  get checksPerExample(): boolean {
+    return this.sample !== null;
   }
 
   clearIncrements(): void {
@@ -139,21 +168,40 @@ export class IntegerAnn {
       s.db.fill(0);
     }
     this.examples = 0;
+    this.incrementSums.fill(0);
   }
 
-  /** Re-compute the exact-range bounds only when the input magnitude or α grows. */
+  /**
+   * Re-compute the worst-case bounds only when the input magnitude or α grows; where they leave the
+   * exact range, `auto` checks each example on its own values from then on.
+   */
   private guard(maxAbsInput: number, alpha: number): void {
+    if (this.sample) return;
     if (maxAbsInput <= this.guardedInput && alpha <= this.guardedAlpha) return;
     const input = Math.max(maxAbsInput, this.guardedInput);
     const a = Math.max(alpha, this.guardedAlpha);
-    const bounds = assertExactRange(this.network, input, a, Math.max(1, this.examples));
-    this.maxIncrement = Math.max(...bounds.map((b) => b.increment));
+    try {
+      const bounds = assertExactRange(this.network, input, a, Math.max(1, this.examples));
+      this.maxIncrement = Math.max(...bounds.map((b) => b.increment));
+    } catch (e) {
+      if (!(e instanceof RangeGuardError) || this.rangeCheck === 'static') throw e;
+      this.sample = new SampleRangeGuard(this.layers, this.layerIndex);
+      return;
+    }
     this.guardedInput = input;
     this.guardedAlpha = a;
   }
 
   /** Summed increments of `examples` examples must stay exact too. */
   private guardIncrements(examples: number): void {
-    if (this.maxIncrement * examples > MAX_EXACT) assertExactRange(this.network, this.guardedInput, this.guardedAlpha, examples);
+    if (this.sample || !(this.maxIncrement * examples > MAX_EXACT)) return;
+    try {
+      assertExactRange(this.network, this.guardedInput, this.guardedAlpha, examples);
+    } catch (e) {
+      if (!(e instanceof RangeGuardError) || this.rangeCheck === 'static') throw e;
+      this.sample = new SampleRangeGuard(this.layers, this.layerIndex);
+      // The examples already summed stayed within the worst case of one example each.
+      this.incrementSums.fill(this.maxIncrement * this.examples);
+    }
   }
 }

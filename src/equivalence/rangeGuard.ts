@@ -99,3 +99,94 @@ export function assertExactRange(network: Network, maxAbsInput: number, alpha: n
   }
   return bounds;
 }
+
+/** How the exact range is guarded: by the worst case over all inputs, per example, or the first where it suffices. */
+export type RangeCheck = 'auto' | 'static' | 'sample';
+export const RANGE_CHECKS: readonly RangeCheck[] = ['auto', 'static', 'sample'];
+
+const absInto = (v: ArrayLike<number>, into: Float64Array): Float64Array => {
+  for (let i = 0; i < into.length; i++) into[i] = Math.abs(v[i]);
+  return into;
+};
+
+/**
+ * The range guard of one example, from the magnitudes that actually reached each layer instead of
+ * the worst case over every input: a potential is bounded by |b| + Σ|w|·m over what arrived (m = |S|
+ * below for the ANN, or the number of events for the SNN, which also covers every partial sum in any
+ * order), an error sum by Σ|w|·m over the errors from above, an increment by the same products the
+ * increments are made of. Bounds do not compound through layers, so deep networks whose worst case
+ * leaves the exact range are admitted as long as their actual values stay inside it.
+ */
+export class SampleRangeGuard {
+  private readonly abs: NeuronLayer[];
+  private readonly drive: Float64Array[];
+  private readonly inMagnitude: Float64Array[];
+  private readonly below: Float64Array[];
+  private readonly dW: Float64Array[];
+  private readonly db: Float64Array[];
+
+  constructor(
+    private readonly layers: readonly NeuronLayer[],
+    private readonly layerIndex: readonly number[],
+  ) {
+    this.abs = layers.map(absLayer);
+    this.drive = layers.map((l) => new Float64Array(sizeOf(l.outShape)));
+    this.inMagnitude = layers.map((l) => new Float64Array(sizeOf(l.inShape)));
+    this.below = layers.map((l) => new Float64Array(sizeOf(l.inShape)));
+    this.dW = this.abs.map((l) => new Float64Array(l.kind === 'avgpool' ? 0 : l.weights.length));
+    this.db = this.abs.map((l) => new Float64Array(l.kind === 'avgpool' ? 0 : l.bias.length));
+  }
+
+  private refuse(l: number, what: string, value: number): never {
+    throw new RangeGuardError(
+      `layer ${this.layerIndex[l]} (${this.layers[l].kind}): the ${what} of this example could reach ${value.toExponential(3)} ` +
+        `(bounded from the values that arrived), beyond 2^53 − 1 (${MAX_EXACT.toExponential(3)}) by a factor of ${(value / MAX_EXACT).toFixed(3)}; ` +
+        `lower the weights, biases, input range or α, or raise the thresholds`,
+    );
+  }
+
+  /**
+   * |b| + Σ|w|·|in| for every neuron of layer l: refuse when one leaves the exact range (or only
+   * return them, `check` false). Valid until the next call for this layer.
+   */
+  forward(l: number, input: ArrayLike<number>, check = true): Float64Array {
+    const drive = this.drive[l];
+    layerForward(this.abs[l], absInto(input, this.inMagnitude[l]), drive);
+    if (!check) return drive;
+    let max = 0;
+    for (let i = 0; i < drive.length; i++) max = Math.max(max, drive[i]);
+    if (!(max <= MAX_EXACT)) this.refuse(l, 'potential', max);
+    return drive;
+  }
+
+  /** Σ|w|·|e| over layer l's errors, reaching the layer below: refuse when one leaves the exact range. */
+  backward(l: number, errors: ArrayLike<number>, check = true): Float64Array {
+    const below = this.below[l];
+    below.fill(0);
+    layerBackward(this.abs[l], absInto(errors, this.drive[l]), below);
+    if (!check) return below;
+    let max = 0;
+    for (let i = 0; i < below.length; i++) max = Math.max(max, below[i]);
+    if (!(max <= MAX_EXACT)) this.refuse(l - 1, 'error compartment', max);
+    return below;
+  }
+
+  /** The largest |ΔW| or |Δb| that errors `errors` of layer l on inputs `input` add (one example). */
+  increments(l: number, errors: ArrayLike<number>, input: ArrayLike<number>): number {
+    if (this.abs[l].kind === 'avgpool') return 0;
+    const dW = this.dW[l], db = this.db[l];
+    dW.fill(0);
+    db.fill(0);
+    // The increment kernels subtract; with magnitudes the sums come out negated.
+    layerIncrements(this.abs[l], absInto(errors, this.drive[l]), absInto(input, this.inMagnitude[l]), dW, db);
+    let max = 0;
+    for (let i = 0; i < dW.length; i++) max = Math.max(max, -dW[i]);
+    for (let i = 0; i < db.length; i++) max = Math.max(max, -db[i]);
+    return max;
+  }
+
+  /** Refuse summed increments that could leave the exact range. */
+  checkIncrementSum(l: number, sum: number, examples: number): void {
+    if (!(sum <= MAX_EXACT)) this.refuse(l, `weight increment (${examples} example${examples === 1 ? '' : 's'} summed)`, sum);
+  }
+}

@@ -14,6 +14,7 @@ import { Subject, type Observable } from 'rxjs';
 import { Rng } from '../random.js';
 import type { Envelope } from './envelope.js';
 import type { Order, OrderContext } from './orders/context.js';
+import { fifo } from './orders/fifo.js';
 import { PacketPool, type Packet } from './packet.js';
 import { isConstant, type Distribution } from './timing/distributions.js';
 import type { Direction, LatencyModel } from './timing/latency.js';
@@ -84,6 +85,22 @@ class EnvelopeHeap {
     arrival[i] = a;
   }
 
+  /** The packets on `channel` in delivery order up to its first marker or timer, at most `maxEvents` events. */
+  packetsOn(channel: number, maxEvents: number): Envelope[] {
+    const entries: number[] = [];
+    for (let i = 0; i < this.n; i++) if (this.items[i].channel === channel) entries.push(i);
+    entries.sort((i, j) => (this.before(i, j) ? -1 : 1));
+    const packets: Envelope[] = [];
+    let events = 0;
+    for (const i of entries) {
+      const p = this.items[i].packet;
+      if (p === null || events + p.length > maxEvents) break;
+      events += p.length;
+      packets.push(this.items[i]);
+    }
+    return packets;
+  }
+
   pop(): Envelope | undefined {
     if (this.n === 0) return undefined;
     const { items, at, rank, arrival } = this;
@@ -140,6 +157,8 @@ export class SpikeBus {
   private readonly ctx: OrderContext;
   private readonly orders: Order[];
   private readonly latency: LatencyModel | null;
+  /** Fifo without a latency model: what is in flight is delivered in the order it was sent. */
+  private readonly predictable: boolean;
   private readonly timedChannels: (TimedChannel | null)[] = [];
   private arrival = new Float64Array(0);
   private order = new Int32Array(0);
@@ -149,6 +168,7 @@ export class SpikeBus {
     this.ctx = { rng: new Rng(options.seed), pool: this.pool };
     this.orders = options.orders;
     this.latency = options.latency ?? null;
+    this.predictable = this.latency === null && this.orders.every((o) => o === fifo());
   }
 
   /** The run's seeded generator (reseeded per example by `reseed`). */
@@ -260,6 +280,17 @@ export class SpikeBus {
     this.pool.release(packet);
   }
 
+  /**
+   * The packets that will certainly be the next deliveries on `channel`, in order (up to its next
+   * marker, at most `maxEvents` events): known only in fifo order without a latency model, where
+   * nothing sent later can overtake what is in flight; otherwise none. A layer in worker threads
+   * integrates them in one go.
+   */
+  upcoming(channel: number, maxEvents: number): Envelope[] {
+    if (!this.predictable) return [];
+    return this.heap.packetsOn(channel, maxEvents);
+  }
+
   get inFlight(): number {
     return this.heap.size;
   }
@@ -269,46 +300,16 @@ export class SpikeBus {
    * says so (returns false). Delivered packets go back to the pool after their receiver handled them.
    */
   run(budget = Infinity, stop: () => boolean = () => false): boolean {
-    return this.drain({ left: budget }, stop);
-  }
-
-  /**
-   * Like `run`, for layers whose work finishes later (worker threads): while `busy()` the next
-   * envelope waits until `idle()`'s promise settles. Work handed out by one delivery therefore comes
-   * back before the next delivery, so the sequence of events, and the log, are the same on every run
-   * with the same seed, however the threads are scheduled.
-   */
-  async runAsync(
-    budget = Infinity,
-    stop: () => boolean = () => false,
-    idle: () => Promise<void> | null = () => null,
-    busy: () => boolean = () => false,
-  ): Promise<boolean> {
-    const counter = { left: budget };
+    let left = budget;
     for (;;) {
-      if (!this.drain(counter, stop, busy)) return false;
-      const wait = idle();
-      if (wait === null) {
-        if (this.heap.size === 0) return true;
-        continue;
-      }
-      await wait;
-      if (stop()) return false;
-    }
-  }
-
-  /** Deliver until the queue is empty or `pause()`; false when stopped or over budget. */
-  private drain(counter: { left: number }, stop: () => boolean, pause: () => boolean = () => false): boolean {
-    while (!pause()) {
       const e = this.heap.pop();
-      if (e === undefined) break;
+      if (e === undefined) return true;
       this.clock = this.latency ? e.deliverAt : Math.max(this.clock + 1, e.deliverAt);
       this.deliveries++;
       this.receivers[e.channel](e);
       if (e.packet) (e.packet.capacity === SMALL_PACKET ? this.smallPool : this.pool).release(e.packet);
       if (stop()) return false;
-      if (--counter.left <= 0 && this.heap.size > 0) return false;
+      if (--left <= 0 && this.heap.size > 0) return false;
     }
-    return true;
   }
 }

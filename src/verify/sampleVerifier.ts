@@ -3,6 +3,9 @@
  * db) compared in place; used in this thread and, as a service, inside each verification worker.
  */
 import { SpikingNetwork } from '../actors/spikingNetwork.js';
+import type { SpikingRun } from '../actors/spikingRun.js';
+import { ConcurrentNetwork } from '../actors/concurrent/concurrentNetwork.js';
+import type { RangeCheck } from '../equivalence/rangeGuard.js';
 import { breather } from '../breathe.js';
 import type { SnnStats } from '../actors/statistics.js';
 import type { SpikePolicy } from '../actors/kernels/neuronLayer.js';
@@ -27,6 +30,19 @@ export interface VerifySettings {
   latency?: LatencySpec | null;
   barrier?: Barrier;
   inputTiming?: InputTiming;
+  rangeCheck?: RangeCheck;
+  /** Each sample through concurrent layer threads (samples one after the other). */
+  concurrent?: boolean;
+}
+
+/** Samples in shared memory, claimed `chunk` at a time through the counter `next`. */
+export interface SharedSamples {
+  inputs: Float64Array;
+  targets: Int32Array;
+  /** Values per input. */
+  size: number;
+  next: Int32Array;
+  chunk: number;
 }
 
 export interface SampleVerdict {
@@ -40,23 +56,25 @@ export interface SampleVerdict {
 }
 
 export class SampleVerifier {
-  private readonly snn: SpikingNetwork;
+  private readonly snn: SpikingRun;
   private readonly ann: IntegerAnn;
 
   constructor(
     readonly network: Network,
     private readonly settings: VerifySettings,
   ) {
-    this.snn = new SpikingNetwork(network, {
-      orders: parseOrders(settings.order ?? 'fifo'), policy: settings.policy, eventBudget: settings.eventBudget, seed: settings.seed,
-      latency: settings.latency, barrier: settings.barrier, inputTiming: settings.inputTiming,
-    });
+    this.snn = settings.concurrent
+      ? new ConcurrentNetwork(network, { policy: settings.policy, eventBudget: settings.eventBudget, rangeCheck: settings.rangeCheck })
+      : new SpikingNetwork(network, {
+          orders: parseOrders(settings.order ?? 'fifo'), policy: settings.policy, eventBudget: settings.eventBudget, seed: settings.seed,
+          latency: settings.latency, barrier: settings.barrier, inputTiming: settings.inputTiming, rangeCheck: settings.rangeCheck,
+        });
     this.ann = new IntegerAnn(network);
   }
 
   /** Compares typed arrays in place: copying some 200k increments per MNIST sample would cost more than the run. */
   async verify(input: ArrayLike<number>, target: number, alpha: number, index: number): Promise<SampleVerdict> {
-    this.snn.bus.reseed((this.settings.seed ?? 1) + index);
+    this.snn.reseed((this.settings.seed ?? 1) + index);
     await this.snn.clearIncrements();
     const live = await this.snn.runExampleStates(input, target, alpha);
     const increments = await this.snn.incrementArrays();
@@ -88,6 +106,25 @@ export class SampleVerifier {
     return out;
   }
 
+  /**
+   * Claim chunks of the shared samples until none is left (every thread of a verification claims from
+   * the same counter, so a thread that starts late or runs slow simply takes fewer).
+   */
+  async verifyClaimed(work: SharedSamples, alpha: number, done: Int32Array, stop: () => boolean = () => false): Promise<SampleVerdict[]> {
+    const out: SampleVerdict[] = [];
+    const breathe = breather();
+    const { inputs, targets, size, next, chunk } = work;
+    for (;;) {
+      const from = Atomics.add(next, 0, chunk);
+      if (from >= targets.length || stop()) return out;
+      for (let i = from; i < Math.min(targets.length, from + chunk); i++) {
+        await breathe();
+        out.push(await this.verify(inputs.subarray(i * size, (i + 1) * size), targets[i], alpha, i));
+        Atomics.add(done, 0, 1);
+      }
+    }
+  }
+
   stats(): SnnStats {
     return this.snn.stats();
   }
@@ -105,8 +142,8 @@ export function sampleService() {
       verifier = new SampleVerifier(networkFromSpec(spec), settings);
     },
     /** `done` (shared memory) counts the samples verified, for the main thread's progress. */
-    verify(samples: BatchSample[], from: number, alpha: number, done: Int32Array): Promise<SampleVerdict[]> {
-      return verifier!.verifyChunk(samples, from, alpha, () => Atomics.add(done, 0, 1));
+    verify(work: SharedSamples, alpha: number, done: Int32Array): Promise<SampleVerdict[]> {
+      return verifier!.verifyClaimed(work, alpha, done);
     },
     stats(): SnnStats {
       return verifier!.stats();

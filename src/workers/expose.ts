@@ -4,7 +4,8 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { withFault, type FaultPlan } from './faults.js';
 
-export function exposeWorker<T extends object>(api: T): void {
-  const fault = ((workerData ?? {}) as { fault?: FaultPlan | null }).fault ?? null;
+/** `faults: false`: the worker counts its calls for a planned fault itself. */
+export function exposeWorker<T extends object>(api: T, options: { faults?: boolean } = {}): void {
+  const fault = options.faults === false ? null : (((workerData ?? {}) as { fault?: FaultPlan | null }).fault ?? null);
   if (parentPort) Comlink.expose(withFault(api, fault), nodeEndpoint(parentPort));
 }

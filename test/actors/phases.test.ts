@@ -64,7 +64,7 @@ describe('quiescence detection', async () => {
     // Pretend the bound were tiny: the runtime check must fire instead of running on.
     const original = snn.budget.check.bind(snn.budget);
     snn.budget.check = (input, alpha) => {
-      const b = original(input, alpha);
+      const b = original(input, alpha)!;
       b.layers[0].forward = 3;
       return b;
     };

@@ -14,14 +14,14 @@ const c = readCaseFile('examples/small.case.json');
 describe('neuron-sharded runs', () => {
   it('give the integer ANN result with 2 and 3 workers', async () => {
     const ann = runAnnCase(c).layers;
-    for (const workers of [2, 3]) expect((await simulateCase(c, { workers })).layers).toEqual(ann);
+    for (const workers of [2, 3]) expect((await simulateCase(c, { workers, shardThreshold: 0 })).layers).toEqual(ann);
   });
 
   it('write the same event log on every run with the same seed, however threads are scheduled', async () => {
     const logs: Buffer[] = [];
     for (let k = 0; k < 3; k++) {
       const mem = EventLogWriter.inMemory({});
-      await simulateCase(c, { workers: 3, orders: parseOrders('delay'), seed: 8, log: mem.writer });
+      await simulateCase(c, { workers: 3, shardThreshold: 0, orders: parseOrders('delay'), seed: 8, log: mem.writer });
       logs.push(Buffer.from(mem.bytes()));
     }
     expect(logs[1].equals(logs[0])).toBe(true);
@@ -30,10 +30,10 @@ describe('neuron-sharded runs', () => {
 
   it.each(['throw', 'exit'] as const)('a worker that fails by %s mid-phase fails the run naming worker, layer and phase', async (how) => {
     const start = performance.now();
-    injectFault({ pool: 'shards', worker: 1, afterCalls: 7, how });
+    injectFault({ pool: 'shards', worker: 1, afterCalls: 4, how });
     try {
-      await expect(simulateCase(c, { workers: 2 })).rejects.toThrow(WorkerError);
-      await expect(simulateCase(c, { workers: 2 })).rejects.toThrow(/worker 1 failed during layer \d+ \(\w+\), (forward|backward) (standard|residual) phase/);
+      await expect(simulateCase(c, { workers: 3, shardThreshold: 0 })).rejects.toThrow(WorkerError);
+      await expect(simulateCase(c, { workers: 3, shardThreshold: 0 })).rejects.toThrow(/worker 1 failed during layer \d+ \(\w+\), (forward|backward) (standard|residual) phase/);
     } finally {
       injectFault(null);
     }
@@ -41,12 +41,12 @@ describe('neuron-sharded runs', () => {
   });
 
   it('the CLI exits with the error, and no thread keeps Node alive', () => {
-    const r = runCli(['check', 'examples/small.case.json', '--workers', '2'], 60_000);
+    const r = runCli(['check', 'examples/small.case.json', '--workers', '2', '--shard-threshold', '0'], 60_000);
     expect(r.status).toBe(0);
     const failing = (how: string) => {
       process.env.SPIKEGRAD_FAULT = `pool=shards,worker=0,after=4,how=${how}`;
       try {
-        return runCli(['check', 'examples/small.case.json', '--workers', '2'], 60_000);
+        return runCli(['check', 'examples/small.case.json', '--workers', '2', '--shard-threshold', '0'], 60_000);
       } finally {
         delete process.env.SPIKEGRAD_FAULT;
       }

@@ -50,7 +50,7 @@ describe('a refused or failed run leaves every output as it was', () => {
     const before = readFileSync(log);
     const r = runCli(['simulate', CASE, '--workers', '1', '--budget', '10', '--log', log]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/exceeds the budget/);
+    expect(r.stderr).toMatch(/passed the budget/);
     expect(readFileSync(log).equals(before)).toBe(true);
     expect(replayEventLog(readEventLog(log)).examples).toBe(1);
     expect(temporaries(log)).toEqual([]);

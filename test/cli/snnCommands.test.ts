@@ -22,14 +22,19 @@ describe('spikegrad check', () => {
   it('prints the statistics table and the verdict as text', () => {
     const r = runCli(['check', 'examples/small.case.json']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/equal: the SNN \(order fifo, policy single, seed 1\) matches the integer ANN exactly/);
+    expect(r.stdout).toMatch(/equal: the SNN \(order fifo, seed 1, policy single\) matches the integer ANN exactly/);
     expect(r.stdout).toMatch(/layer\s+phase\s+events/);
   });
 
-  it('refuses a case over the event budget with exit 2 and the reason', () => {
+  it('stops a case whose events pass the budget with exit 2 and the reason; one within it runs counted', () => {
     const r = runCli(['check', 'examples/small.case.json', '--budget', '100']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/the event bound .* exceeds the budget 1\.000e\+2; layer \d+ \(\w+\) alone may emit/);
+    expect(r.stderr).toMatch(/spikegrad: layer \d+ \(\w+\), (forward|backward) phase: the example passed the budget of 1\.000e\+2 events \(its worst-case bound is over the budget too/);
+    expect(r.stdout).not.toMatch(/equal/);
+    // Its worst case (10,253 events) is over 5,000, its 1,708 events are not.
+    const counted = runCli(['check', 'examples/small.case.json', '--budget', '5000']);
+    expect(counted.status).toBe(0);
+    expect(counted.stdout).toMatch(/events 1708 \(input included\); bound from the events that arrived 3558; worst-case bound over the budget \(the run was counted\)/);
   });
 
   it('refuses an unknown order', () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IntegerAnn } from '../../src/equivalence/integerAnn.js';
-import { assertExactRange, computeBounds } from '../../src/equivalence/rangeGuard.js';
+import { assertExactRange, computeBounds, SampleRangeGuard } from '../../src/equivalence/rangeGuard.js';
+import type { NeuronLayer } from '../../src/network/topology.js';
+import { DEEP_INPUT, deepChain } from '../support/deepChain.js';
 import { RangeGuardError } from '../../src/errors.js';
 import { parseCase } from '../../src/network/caseFile.js';
 import { runAnnCase } from '../../src/equivalence/layerResults.js';
@@ -34,8 +36,38 @@ describe('range guard', () => {
     const ok = twoLayer(2 ** 20, 1, 2 ** 10);
     expect(() => assertExactRange(ok.network, 2 ** 10, 10)).not.toThrow();
     const bad = twoLayer(2 ** 21, 1, 2 ** 10);
-    expect(() => runAnnCase(bad)).toThrow(RangeGuardError);
-    expect(() => runAnnCase(bad)).toThrow(/layer 1 \(dense\): the potential bound .* exceeds 2\^53 − 1 .* by a factor of \d+\.\d+/);
+    expect(() => new IntegerAnn(bad.network, 'static').run(bad.input, 0, 10)).toThrow(/layer 1 \(dense\): the potential bound .* exceeds 2\^53 − 1 .* by a factor of \d+\.\d+/);
+    // Its own values stay inside (the second unit is silent: 2^21 · 2^31 = 2^52): checked per example, it runs.
+    expect(runAnnCase(bad).layers[1].V).toEqual([2 ** 52, -(2 ** 31)]);
+    // Twice the weights: its own values leave the range too, and the per-example check refuses it as well.
+    const worse = twoLayer(2 ** 22, 1, 2 ** 10);
+    expect(() => runAnnCase(worse)).toThrow(RangeGuardError);
+    expect(() => runAnnCase(worse)).toThrow(/layer 1 \(dense\): the potential of this example could reach 1\.801e\+16 \(bounded from the values that arrived\), beyond 2\^53 − 1 .* by a factor of 2\.000/);
+  });
+
+  it('per example: admits a deep network whose worst case compounds out of range but whose values stay small', () => {
+    const net = deepChain();
+    expect(() => assertExactRange(net, 3, 10)).toThrow(RangeGuardError);
+    expect(() => new IntegerAnn(net, 'static').run(DEEP_INPUT, 1, 10)).toThrow(/layer \d+ \(dense\): the (potential|error compartment) bound .* exceeds 2\^53 − 1/);
+    const auto = new IntegerAnn(net);
+    auto.run(DEEP_INPUT, 1, 10);
+    expect(auto.checksPerExample).toBe(true);
+    // The same values as with the check asked for from the start, and as the reference (integers well inside the range).
+    const sample = new IntegerAnn(net, 'sample');
+    sample.run(DEEP_INPUT, 1, 10);
+    expect(sample.state.map((s) => Array.from(s.S))).toEqual(auto.state.map((s) => Array.from(s.S)));
+    expect(sample.state.map((s) => Array.from(s.dW))).toEqual(auto.state.map((s) => Array.from(s.dW)));
+    expect(Math.max(...auto.state.map((s) => Math.max(...s.a.map(Math.abs))))).toBeLessThan(2 ** 30);
+  });
+
+  it('per example: bounds a potential by |b| + Σ|w|·|S below| of the values that arrived, and refuses past 2^53', () => {
+    const guard = new SampleRangeGuard(twoLayer(3, 1, 1).network.layers as NeuronLayer[], [0, 1]);
+    // |w| rows: [3, 3, 3], [3, 0, 3]; biases 0, 1; |x| = 2, 0, 5.
+    expect(Array.from(guard.forward(0, [2, 0, -5], false))).toEqual([3 * 2 + 3 * 5, 1 + 3 * 2 + 3 * 5]);
+    const big = twoLayer(2 ** 51, 1, 1).network.layers as NeuronLayer[];
+    const g = new SampleRangeGuard(big, [0, 1]);
+    expect(() => g.forward(0, [1, 0, 0])).not.toThrow();
+    expect(() => g.forward(0, [3, 1, 1])).toThrow(/layer 0 \(dense\): the potential of this example could reach 1\.126e\+16/);
   });
 
   it('refuses a mini-batch whose summed increments could overflow', () => {

@@ -93,6 +93,27 @@ function positionTaps(inH: number, inW: number, outH: number, outW: number, k: n
   return { start, at: Int32Array.from(at), tap: Int32Array.from(tap) };
 }
 
+/**
+ * Sort the first n entries in place. Crossings are few per event and come in runs that are already
+ * increasing (one per output channel): insertion sort, with no allocation, beats a typed-array sort;
+ * long lists go to the built-in sort.
+ */
+function sortPrefix(a: Int32Array, n: number): void {
+  if (n > 64) {
+    a.subarray(0, n).sort();
+    return;
+  }
+  for (let k = 1; k < n; k++) {
+    const x = a[k];
+    let m = k - 1;
+    while (m >= 0 && a[m] > x) {
+      a[m + 1] = a[m];
+      m--;
+    }
+    a[m + 1] = x;
+  }
+}
+
 /** Convolution over whole output channels [cLo, cHi): targets (q, at) = local index q·plane + at. */
 class ConvRows implements ForwardRows {
   readonly maxRow: number;
@@ -154,7 +175,7 @@ class ConvRows implements ForwardRows {
       }
     }
     // Walked by position then channel; emitted by neuron index.
-    if (crossed > 1) crossings.subarray(0, crossed).sort();
+    if (crossed > 1) sortPrefix(crossings, crossed);
     return crossed;
   }
 }

@@ -65,6 +65,8 @@ export class NeuronLayerKernel {
   private readonly crossings: Int32Array;
   /** Values feeding this layer (input or S below), needed for increments. */
   private lowerS: Float64Array = new Float64Array(0);
+  /** The rows no longer match the weights (see weightsChanged). */
+  private stale = false;
 
   constructor(
     readonly layer: NeuronLayer,
@@ -94,11 +96,18 @@ export class NeuronLayerKernel {
     this.crossings = new Int32Array(Math.max(this.forward.maxRow, this.errors?.maxRow ?? 0, 1));
   }
 
+  /** The layer's weights (or those above, which the error rows hold) changed in place: lay the rows out again before the next example. */
+  weightsChanged(): void {
+    this.stale = true;
+  }
+
   /** Start of an example: V = b (the bias enters once, as the initial potential), S = U = E = 0. */
   resetForward(): void {
-    // Weights may have changed since the last example (on-line training).
-    this.forward.refresh();
-    this.errors?.refresh();
+    if (this.stale) {
+      this.forward.refresh();
+      this.errors?.refresh();
+      this.stale = false;
+    }
     const bias = this.layer.kind === 'avgpool' ? null : this.layer.bias;
     for (let i = 0; i < this.V.length; i++) {
       const b = this.biasOf[i];

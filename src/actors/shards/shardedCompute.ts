@@ -1,123 +1,200 @@
 /**
- * A layer whose neurons are split into shards, one per worker: every packet for the layer goes to
- * each shard (a shard integrates only the targets it owns), phases run in all shards at once, and the
- * spikes come back merged into the order the whole layer would have emitted them in (by incoming
+ * A layer whose neurons are split into shards: every packet for the layer goes to each shard through
+ * shared memory (a shard integrates only the targets it owns), phases run in all shards at once, and
+ * the spikes come back merged into the order the whole layer would have emitted them in (by incoming
  * event, then shard: shards own increasing neuron ranges), so a sharded run is the in-thread run.
+ * Calls block until every shard has answered: the layer is called like one in this thread.
+ *
+ * Deliveries are batched where the bus can say what comes next (fifo): the packets already in
+ * flight to this layer go to the shards in one call, as one long packet (events are integrated one
+ * by one either way), and each delivery then takes its own spikes from the answer.
  */
-import * as Comlink from 'comlink';
-import type { NeuronLayer } from '../../network/topology.js';
-import { sizeOf } from '../../network/topology.js';
-import type { Packet, SpikeSink } from '../../streams/packet.js';
+import { sizeOf, type NeuronLayer } from '../../network/topology.js';
+import type { SpikeBus } from '../../streams/bus.js';
+import type { Envelope } from '../../streams/envelope.js';
+import type { SpikeSink } from '../../streams/packet.js';
 import type { LayerCompute, LayerState } from '../compute.js';
-import type { ShardApi, SpikeBatch } from './shardWorker.js';
-import type { WorkerHandle } from '../../workers/pool.js';
+import { Op } from './shardChannel.js';
+import { ShardAnswer, type ShardGroup } from './shardGroup.js';
 
-export interface Shard {
-  handle: WorkerHandle<ShardApi>;
-  lo: number;
-  hi: number;
+/** Deliveries integrated ahead of time: their envelopes and where their events start in the batch. */
+interface Batch {
+  answer: ShardAnswer;
+  seqs: number[];
+  starts: number[];
+  next: number;
 }
 
+const TASKS: Record<Op, string> = {
+  [Op.ResetForward]: 'forward phase (reset)',
+  [Op.IntegrateForward]: 'forward standard phase',
+  [Op.ResidualForward]: 'forward residual phase',
+  [Op.StartBackward]: 'backward phase (start)',
+  [Op.StartTopError]: 'backward phase (top error)',
+  [Op.IntegrateBackward]: 'backward standard phase',
+  [Op.ResidualBackward]: 'backward residual phase',
+  [Op.State]: 'collecting the final state',
+  [Op.Increments]: 'collecting increments',
+  [Op.ClearIncrements]: 'clearing increments',
+  [Op.Stop]: 'stopping',
+};
+
 export class ShardedCompute implements LayerCompute {
+  /** The shards that own neurons of this layer, in increasing neuron order. */
+  private readonly workers: number[];
+
   constructor(
     private readonly position: number,
     private readonly layerIndex: number,
     private readonly layer: NeuronLayer,
-    private readonly shards: Shard[],
-  ) {}
-
-  private all<T>(task: string, fn: (api: Comlink.Remote<ShardApi>, shard: Shard) => Promise<T>): Promise<T[]> {
-    const what = `layer ${this.layerIndex} (${this.layer.kind}), ${task}`;
-    return Promise.all(this.shards.map((s) => s.handle.call(what, (api) => fn(api, s))));
+    private readonly group: ShardGroup,
+    /** [lo, hi) owned by shard k (null: none). */
+    private readonly ranges: readonly (readonly [number, number] | null)[],
+    private readonly bus: SpikeBus,
+  ) {
+    this.workers = ranges.flatMap((r, k) => (r ? [k] : []));
   }
 
-  /** Merge the shards' spikes by incoming event (stable by shard); returns the accumulations. */
-  private emit(batches: SpikeBatch[], out: SpikeSink | null): number {
-    let accumulations = 0;
-    for (const b of batches) accumulations += b.accumulations;
-    if (!out) return accumulations;
-    const at = batches.map(() => 0);
-    for (;;) {
-      let pick = -1;
-      for (let s = 0; s < batches.length; s++) {
-        if (at[s] < batches[s].index.length && (pick < 0 || batches[s].event[at[s]] < batches[pick].event[at[pick]])) pick = s;
-      }
-      if (pick < 0) return accumulations;
-      const b = batches[pick];
-      const event = b.event[at[pick]];
-      for (; at[pick] < b.index.length && b.event[at[pick]] === event; at[pick]++) out.push(b.index[at[pick]], b.value[at[pick]]);
+  private readonly batch: Batch = { answer: new ShardAnswer(), seqs: [], starts: [], next: 0 };
+
+  private call(op: Op, count = 0): number {
+    return this.group.call(op, this.position, count, this.workers, `layer ${this.layerIndex} (${this.layer.kind}), ${TASKS[op]}`);
+  }
+
+  /** Deliver an envelope: from the batch it was integrated in, or in a new batch with what follows it. */
+  private deliver(op: Op, e: Envelope, out: SpikeSink): number {
+    const b = this.batch;
+    if (b.next < b.seqs.length) {
+      if (b.seqs[b.next] !== e.seq) throw new Error(`layer ${this.layerIndex}: delivery ${e.seq} came instead of ${b.seqs[b.next]}, which was integrated ahead`);
+      b.next++;
+      b.answer.readUpTo(out, b.starts[b.next]);
+      return 0;
     }
+    const { index, value } = this.group.broadcast;
+    const p = e.packet!;
+    if (p.length > index.length) return this.deliverInPieces(op, e, out);
+    const ahead = this.bus.upcoming(e.channel, index.length - p.length);
+    if (ahead.length === 0) {
+      index.set(p.index.subarray(0, p.length));
+      value.set(p.value.subarray(0, p.length));
+      const accumulations = this.call(op, p.length);
+      this.group.mergeSpikes(this.workers, out);
+      return accumulations;
+    }
+    b.seqs = [e.seq];
+    b.starts = [0];
+    let events = 0;
+    for (const next of [e, ...ahead]) {
+      const q = next.packet!;
+      index.set(q.index.subarray(0, q.length), events);
+      value.set(q.value.subarray(0, q.length), events);
+      events += q.length;
+      if (next !== e) b.seqs.push(next.seq);
+      b.starts.push(events);
+    }
+    const accumulations = this.call(op, events);
+    b.answer.clear();
+    this.group.mergeSpikes(this.workers, b.answer);
+    b.next = 1;
+    b.answer.readUpTo(out, b.starts[1]);
+    return accumulations;
   }
 
-  /** The packet goes back to its pool after delivery, so each shard gets its own copy, moved not cloned. */
-  private copies(p: Packet, use: (api: Comlink.Remote<ShardApi>, index: Int32Array, value: Float64Array) => Promise<SpikeBatch>) {
-    return (api: Comlink.Remote<ShardApi>) => {
-      const index = p.index.slice(0, p.length);
-      const value = p.value.slice(0, p.length);
-      return use(api, Comlink.transfer(index, [index.buffer]), Comlink.transfer(value, [value.buffer]));
-    };
+  /** A packet longer than the shared input goes in pieces: events are integrated one by one, in order, either way. */
+  private deliverInPieces(op: Op, e: Envelope, out: SpikeSink): number {
+    const { index, value } = this.group.broadcast;
+    const p = e.packet!;
+    let accumulations = 0;
+    for (let at = 0; at < p.length; at += index.length) {
+      const n = Math.min(index.length, p.length - at);
+      index.set(p.index.subarray(at, at + n));
+      value.set(p.value.subarray(at, at + n));
+      accumulations += this.call(op, n);
+      this.group.mergeSpikes(this.workers, out);
+    }
+    return accumulations;
   }
 
-  resetForward(): Promise<number> {
-    return this.all('forward phase (reset)', (api) => api.resetForward(this.position)).then((b) => this.emit(b, null));
+  private withArray(op: Op, values: ArrayLike<number>): number {
+    this.group.broadcast.array.set(values);
+    return this.call(op, values.length);
   }
 
-  integrateForward(p: Packet, out: SpikeSink): Promise<number> {
-    const send = this.copies(p, (api, i, v) => api.integrateForward(this.position, i, v));
-    return this.all('forward standard phase', send).then((b) => this.emit(b, out));
+  resetForward(): number {
+    this.batch.seqs = [];
+    this.batch.next = 0;
+    return this.call(Op.ResetForward);
   }
 
-  residualForward(out: SpikeSink): Promise<number> {
-    return this.all('forward residual phase', (api) => api.residualForward(this.position)).then((b) => this.emit(b, out));
+  integrateForward(e: Envelope, out: SpikeSink): number {
+    return this.deliver(Op.IntegrateForward, e, out);
   }
 
-  startBackward(lowerS: Float64Array): Promise<number> {
-    return this.all('backward phase (start)', (api) => api.startBackward(this.position, lowerS)).then((b) => this.emit(b, null));
+  residualForward(out: SpikeSink): number {
+    const accumulations = this.call(Op.ResidualForward);
+    this.group.mergeSpikes(this.workers, out);
+    return accumulations;
   }
 
-  startTopError(U0: Float64Array, out: SpikeSink): Promise<number> {
-    return this.all('backward phase (top error)', (api) => api.startTopError(this.position, U0)).then((b) => this.emit(b, out));
+  startBackward(lowerS: Float64Array): number {
+    return this.withArray(Op.StartBackward, lowerS);
   }
 
-  integrateBackward(p: Packet, out: SpikeSink): Promise<number> {
-    const send = this.copies(p, (api, i, v) => api.integrateBackward(this.position, i, v));
-    return this.all('backward standard phase', send).then((b) => this.emit(b, out));
+  startTopError(U0: Float64Array, out: SpikeSink): number {
+    const accumulations = this.withArray(Op.StartTopError, U0);
+    this.group.mergeSpikes(this.workers, out);
+    return accumulations;
   }
 
-  residualBackward(out: SpikeSink): Promise<number> {
-    return this.all('backward residual phase', (api) => api.residualBackward(this.position)).then((b) => this.emit(b, out));
+  integrateBackward(e: Envelope, out: SpikeSink): number {
+    return this.deliver(Op.IntegrateBackward, e, out);
+  }
+
+  residualBackward(out: SpikeSink): number {
+    const accumulations = this.call(Op.ResidualBackward);
+    this.group.mergeSpikes(this.workers, out);
+    return accumulations;
   }
 
   peekPotentials(): null {
     return null;
   }
 
-  async state(): Promise<LayerState> {
-    const parts = await this.all('collecting the final state', (api) => api.state(this.position));
+  /** Each worker sends V, S, E of its own neurons, one after the other. */
+  state(): LayerState {
+    this.call(Op.State);
     const n = sizeOf(this.layer.outShape);
     const s: LayerState = { V: new Float64Array(n), S: new Float64Array(n), E: new Float64Array(n) };
-    parts.forEach((part, k) => {
-      const lo = this.shards[k].lo;
-      s.V.set(part.V, lo);
-      s.S.set(part.S, lo);
-      s.E.set(part.E, lo);
-    });
+    for (const k of this.workers) {
+      const [lo, hi] = this.ranges[k]!;
+      const floats = this.group.floatsOf(k), m = hi - lo;
+      s.V.set(floats.subarray(0, m), lo);
+      s.S.set(floats.subarray(m, 2 * m), lo);
+      s.E.set(floats.subarray(2 * m, 3 * m), lo);
+    }
     return s;
   }
 
   /** Shards share the layer's weights (convolutions): their increments are summed, in shard order. */
-  async increments(): Promise<{ dW: Float64Array; db: Float64Array }> {
-    const parts = await this.all('collecting increments', (api) => api.increments(this.position));
-    const dW = new Float64Array(parts[0].dW.length);
-    const db = new Float64Array(parts[0].db.length);
-    for (const part of parts) {
-      for (let i = 0; i < dW.length; i++) dW[i] += part.dW[i];
-      for (let i = 0; i < db.length; i++) db[i] += part.db[i];
+  increments(): { dW: Float64Array; db: Float64Array } {
+    this.call(Op.Increments);
+    const weighted = this.layer.kind !== 'avgpool';
+    const dW = new Float64Array(weighted ? this.layer.weights.length : 0);
+    const db = new Float64Array(weighted ? this.layer.bias.length : 0);
+    for (const k of this.workers) {
+      const floats = this.group.floatsOf(k);
+      for (let i = 0; i < dW.length; i++) dW[i] += floats[i];
+      for (let i = 0; i < db.length; i++) db[i] += floats[dW.length + i];
     }
     return { dW, db };
   }
 
-  async clearIncrements(): Promise<void> {
-    await this.all('clearing increments', (api) => api.clearIncrements(this.position));
+  clearIncrements(): void {
+    this.call(Op.ClearIncrements);
+  }
+
+  /** Shards hold their own copies of the weights: on-line training runs in one thread. */
+  weightsChanged(): void {
+    throw new Error('the weights of a sharded network cannot change: run on-line training in one thread');
   }
 }

@@ -1,0 +1,26 @@
+/** What a spiking network offers its users, whichever way it runs (one thread, shards, or concurrent layer threads). */
+import type { LayerResult } from '../equivalence/layerResults.js';
+import type { LayerState } from './compute.js';
+import type { SnnStats } from './statistics.js';
+
+export interface SnnExampleResult {
+  /** Per entry of `layers`: S (hidden) or V (top), and E. */
+  layers: LayerResult[];
+  predicted: number;
+}
+
+export interface SpikingRun {
+  /** One example, forward and backward; increments add up until `clearIncrements()`. */
+  runExample(input: ArrayLike<number>, target: number, alpha: number): Promise<SnnExampleResult>;
+  /** Like `runExample`, with the final states as typed arrays (valid until the next example). */
+  runExampleStates(input: ArrayLike<number>, target: number, alpha: number): Promise<{ states: LayerState[]; predicted: number }>;
+  /** Increments summed since the last clear, per neuron layer (empty for pooling). */
+  incrementArrays(): Promise<{ dW: Float64Array; db: Float64Array }[]>;
+  /** The same per entry of `layers`. */
+  increments(): Promise<LayerResult[]>;
+  clearIncrements(): Promise<void>;
+  /** Seed the delivery order of the next examples (where an order is seeded at all). */
+  reseed(seed: number): void;
+  stats(): SnnStats;
+  dispose(): void;
+}

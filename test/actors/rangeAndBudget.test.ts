@@ -1,0 +1,57 @@
+/** The spiking run's exact range checked per example, and the event budget of networks whose worst case is unbounded. */
+import { describe, expect, it } from 'vitest';
+import { simulateCase } from '../../src/actors/simulateCase.js';
+import { SpikingNetwork } from '../../src/actors/spikingNetwork.js';
+import { runAnnCase } from '../../src/equivalence/layerResults.js';
+import { EventBudgetError, RangeGuardError } from '../../src/errors.js';
+import { parseCase, type SpikeCase } from '../../src/network/caseFile.js';
+import { DEEP_INPUT, deepChain } from '../support/deepChain.js';
+
+const deepCase: SpikeCase = { network: deepChain(), input: DEEP_INPUT, target: 1, alpha: 10 };
+
+describe('a deep network whose worst case leaves the exact range', () => {
+  it('runs event by event, checked on its own values, and equals the integer ANN exactly', async () => {
+    const ann = runAnnCase(deepCase);
+    for (const workers of [1, 2]) {
+      const snn = await simulateCase(deepCase, { workers, shardThreshold: 0 });
+      expect(snn.layers).toEqual(ann.layers);
+      const b = snn.stats.eventBound;
+      // Its worst-case event bound is astronomically over the budget: the run was counted instead.
+      expect(b.worstCase).toBeNull();
+      expect(b.measured).toBeGreaterThan(1000);
+      expect(b.fromArrivals).toBeGreaterThanOrEqual(b.measured);
+    }
+  });
+
+  it('is refused before it runs when only the static (worst-case) check is allowed', async () => {
+    await expect(simulateCase(deepCase, { workers: 1, rangeCheck: 'static' })).rejects.toThrow(/layer \d+ \(dense\): the (potential|error compartment) bound .* exceeds 2\^53 − 1/);
+  });
+
+  it('stops once its events pass the budget, naming layer and phase', async () => {
+    await expect(simulateCase(deepCase, { workers: 1, eventBudget: 500 })).rejects.toThrow(EventBudgetError);
+    await expect(simulateCase(deepCase, { workers: 1, eventBudget: 500 })).rejects.toThrow(/layer \d+ \(dense\), forward phase: the example passed the budget of 5\.000e\+2 events/);
+  });
+});
+
+describe('a spiking run whose own values leave the exact range', () => {
+  // 3 → 2 → 2, weights 2^51 and Θ = 2^51: few spikes, but potentials reach 9 · 2^51 > 2^53.
+  const w = 2 ** 51;
+  const big = parseCase({
+    format: 'spikegrad-case/1',
+    inputShape: [3],
+    layers: [
+      { kind: 'dense', units: 2, activation: 'relu', theta: w, thetaBp: w, weights: [w, w, w, w, w, w], bias: [0, 0] },
+      { kind: 'dense', units: 2, theta: w, thetaBp: w, weights: [1, 1, 1, 1], bias: [0, 0] },
+    ],
+    input: [3, 3, 3],
+    target: 0,
+    alpha: 1,
+  });
+
+  it('is refused after the example, before anything of it is used, naming the layer', async () => {
+    const snn = new SpikingNetwork(big.network, {});
+    await expect(snn.runExample(big.input, big.target, big.alpha)).rejects.toThrow(RangeGuardError);
+    await expect(snn.runExample(big.input, big.target, big.alpha)).rejects.toThrow(/layer 0 \(dense\): the potential of this example could reach 2\.027e\+16 \(bounded from the values that arrived\)/);
+    snn.dispose();
+  });
+});
