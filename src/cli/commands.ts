@@ -11,5 +11,7 @@ import { trainCommand } from './trainCommand.js';
 import { verifyCommand } from './verifyCommand.js';
 import { timingCommand } from './timingCommand.js';
 import { log2arrowCommand } from './log2arrowCommand.js';
+import { exportCommand } from './exportCommand.js';
+import { importCommand } from './importCommand.js';
 
-export const COMMANDS = [caseCommand, annCommand, checkCommand, simulateCommand, replayCommand, log2arrowCommand, trainCommand, evalCommand, verifyCommand, timingCommand, demoCommand] as unknown as CommandSpec[];
+export const COMMANDS = [caseCommand, annCommand, checkCommand, simulateCommand, replayCommand, log2arrowCommand, trainCommand, evalCommand, verifyCommand, timingCommand, exportCommand, importCommand, demoCommand] as unknown as CommandSpec[];
