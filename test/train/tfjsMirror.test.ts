@@ -149,6 +149,38 @@ describe.each(BACKENDS)('tfjs mirror on the %s backend', (backend) => {
   });
 });
 
+describe.each(BACKENDS)('a pooling half stays a half on the %s backend', (backend) => {
+  // The shrunk counterexample of `npm run properties -- --seed 4242`: a 3×3 pool with weight −3 and
+  // Θ 2, whose window sums make a = −3·Σ an odd multiple of Θ/2. Averaging first (Σ/9 in float32)
+  // made −10.5 a little more than −10.5, rounded to −10 instead of the integer ANN's −11.
+  it.each([7, 21, 41, 73, 301, 1021])('window sum %i', async (windowSum) => {
+    await useBackend(backend);
+    const arch: Architecture = {
+      inputShape: [1, 6, 6],
+      layers: [
+        { kind: 'conv2d', channels: 1, kernel: 1, stride: 1, padding: 0, activation: relu, theta: 1, thetaBp: 2 },
+        { kind: 'avgpool', size: 3, weight: -3, activation: 'linear', theta: 2, thetaBp: 1 },
+        { kind: 'flatten' },
+        { kind: 'dense', units: 2, activation: 'linear', theta: 4, thetaBp: 1 },
+      ],
+    };
+    const params: (LayerParams | undefined)[] = [{ weights: Float64Array.of(1), bias: Float64Array.of(0) }, undefined, undefined, { weights: new Float64Array(8).fill(1), bias: new Float64Array(2) }];
+    const network = buildNetwork(arch, params);
+    const model = new TfjsNetwork(network, { gradient: 'spike', alpha: 20 });
+    // Every 3×3 window sums to windowSum (one pixel carries the rest).
+    const input = new Float64Array(36);
+    for (let wy = 0; wy < 2; wy++) for (let wx = 0; wx < 2; wx++) input[wy * 18 + wx * 3] = windowSum;
+    const tfParams = paramsOf(network, model);
+    const x = inputTensor(network, [input]);
+    const outputs = model.layerOutputs(x, tfParams);
+    const ann = new IntegerAnn(network);
+    ann.forward(input);
+    expect(ann.state[1].S[0]).toBe(-Math.round((3 * windowSum) / 2));
+    expect(sampleChw(outputs[1], 0)).toEqual(Array.from(ann.state[1].S));
+    tf.dispose([...tfParams, x, ...outputs]);
+  });
+});
+
 describe('float gradient (the ablation)', () => {
   it('keeps the errors unrounded: it differs from the spike gradient on the same batch', async () => {
     await useBackend('cpu');

@@ -44,11 +44,32 @@ export function topError(mode: GradientMode, alpha: number, thetaBp: number): (l
     });
 }
 
-/** Sum pooling of size×size windows (stride size) times `factor` = weight·size²/Θ. */
-export function sumPool(x: tf.Tensor4D, size: number, factor: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const pooled = tf.avgPool(x, size, size, 'valid');
-    return factor === 1 ? pooled : tf.mul(pooled, factor);
+/**
+ * Sum pooling of size×size windows (stride size), times the pooling weight, divided by Θ: the window
+ * sum exact (integers in float32), then one correctly rounded division, so that a half stays a half
+ * for the rounding that follows. (avgPool alone divides by size² first: a 3×3 window turns a half
+ * into a little less than a half.)
+ */
+export function sumPool(x: tf.Tensor4D, size: number, weight: number, theta: number): tf.Tensor4D {
+  return tf.tidy((): tf.Tensor4D => {
+    const windows = size * size;
+    let sum: tf.Tensor4D;
+    if ((windows & (windows - 1)) === 0) {
+      // Dividing by a power of two and multiplying back is exact.
+      sum = tf.avgPool(x, size, size, 'valid');
+      if (windows !== 1) sum = tf.mul(sum, windows);
+    } else {
+      const [n, h, w, c] = x.shape;
+      const outH = Math.floor(h / size), outW = Math.floor(w / size);
+      sum = tf.zeros([n, outH, outW, c]);
+      for (let dy = 0; dy < size; dy++) {
+        for (let dx = 0; dx < size; dx++) {
+          sum = tf.add(sum, tf.stridedSlice(x, [0, dy, dx, 0], [n, dy + outH * size, dx + outW * size, c], [1, size, size, 1]));
+        }
+      }
+    }
+    const weighted: tf.Tensor4D = weight === 1 ? sum : tf.mul(sum, weight);
+    return theta === 1 ? weighted : tf.div<tf.Tensor4D>(weighted, theta);
   });
 }
 

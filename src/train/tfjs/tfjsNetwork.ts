@@ -12,7 +12,7 @@ import { roundedError, spikeCounts, sumPool, sumPoolGradient, topError, type Gra
 type Step =
   | { kind: 'conv2d'; param: number; stride: number; padding: number; activation: Activation }
   | { kind: 'dense'; param: number; activation: Activation }
-  | { kind: 'avgpool'; size: number; factor: number; inHeight: number; inWidth: number }
+  | { kind: 'avgpool'; size: number; weight: number; theta: number; factor: number; inHeight: number; inWidth: number }
   | { kind: 'flatten' };
 
 interface PlannedLayer {
@@ -96,7 +96,7 @@ export class TfjsNetwork {
       const round = isTop ? undefined : { nonNegative: layer.activation === 'relu', errorScale: above / layer.thetaBp };
       if (layer.kind === 'avgpool') {
         const factor = (layer.weight * layer.size * layer.size) / layer.theta;
-        return { step: { kind: 'avgpool', size: layer.size, factor, inHeight: layer.inShape[1], inWidth: layer.inShape[2] }, round };
+        return { step: { kind: 'avgpool', size: layer.size, weight: layer.weight, theta: layer.theta, factor, inHeight: layer.inShape[1], inWidth: layer.inShape[2] }, round };
       }
       const param = this.params.length;
       if (layer.kind === 'dense') {
@@ -128,7 +128,7 @@ export class TfjsNetwork {
         y = h.rank === 4 ? toChannelsFirstFlat(h) : h;
       } else if (step.kind === 'avgpool') {
         record.input = asImage(h);
-        y = sumPool(record.input as tf.Tensor4D, step.size, step.factor);
+        y = sumPool(record.input as tf.Tensor4D, step.size, step.weight, step.theta);
       } else {
         const [weights, bias] = [params[2 * step.param], params[2 * step.param + 1]];
         const { activation } = step;
