@@ -6,6 +6,7 @@ import { benchWorkers } from './workers.js';
 import { benchTiming } from './timing.js';
 import { benchCifar } from './cifar.js';
 import { measureCeiling } from './ceiling.js';
+import { benchProperties } from './properties.js';
 
 const only = process.argv[2];
 // The machine's limits once, first: every rate and parallel figure below is held against them.
@@ -18,6 +19,7 @@ const sections: Record<string, () => void | Promise<void>> = {
   cifar: () => benchCifar(ceiling),
   training: benchTraining,
   timing: benchTiming,
+  properties: () => benchProperties(ceiling),
 };
 for (const [name, run] of Object.entries(sections)) {
   if (only && only !== name) continue;

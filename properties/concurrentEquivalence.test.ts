@@ -1,6 +1,6 @@
 /** The bounded default run of the concurrent property: layer threads at once, every result checked, orders counted. */
 import { describe, expect, it } from 'vitest';
-import { checkProperty, concurrentEqualsAnn, concurrentTally } from './snnProperties.js';
+import { checkProperty, concurrentEqualsAnn, concurrentTally } from '../src/verify/properties/equivalence.js';
 
 describe('SNN in concurrent layer threads ≡ integer ANN', () => {
   it('every repeat equal and replayable; the threads produce more than one event order', async () => {

@@ -2,8 +2,8 @@
 import { Command } from 'commander';
 import { ShardWorkers } from '../src/actors/openNetwork.js';
 import { useBackend } from '../src/train/tfjs/backend.js';
-import { checkProperty, concurrentEqualsAnn, concurrentTally, PROPERTIES, shardedEqualsAnn, tally } from './snnProperties.js';
-import { mirrorTally, tfjsMirrorEqualsAnn } from './tfjsProperties.js';
+import { checkProperty, concurrentEqualsAnn, concurrentTally, PROPERTIES, shardedEqualsAnn, tally } from '../src/verify/properties/equivalence.js';
+import { mirrorTally, tfjsMirrorEqualsAnn } from '../src/verify/properties/tfjsMirror.js';
 
 const opts = new Command()
   .option('--runs <n>', 'cases per property', '2000')

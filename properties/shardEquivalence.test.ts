@@ -1,7 +1,7 @@
 /** The bounded default run of the sharding property: 1–4 worker threads × orders × policies. */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ShardWorkers } from '../src/actors/openNetwork.js';
-import { checkProperty, shardedEqualsAnn } from './snnProperties.js';
+import { checkProperty, shardedEqualsAnn } from '../src/verify/properties/equivalence.js';
 
 const pools: Record<number, ShardWorkers> = {};
 

@@ -1,6 +1,6 @@
 /** The bounded default run of the equivalence properties (a few hundred cases each). */
 import { describe, expect, it } from 'vitest';
-import { checkProperty, PROPERTIES, tally } from './snnProperties.js';
+import { checkProperty, PROPERTIES, tally } from '../src/verify/properties/equivalence.js';
 
 const RUNS = 300;
 const SEED = 2026_11_29;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../src/train/tfjs/backend.js';
-import { checkProperty } from './snnProperties.js';
-import { mirrorTally, tfjsMirrorEqualsAnn } from './tfjsProperties.js';
+import { checkProperty } from '../src/verify/properties/equivalence.js';
+import { mirrorTally, tfjsMirrorEqualsAnn } from '../src/verify/properties/tfjsMirror.js';
 
 describe.each(['cpu', 'wasm'] as const)('tfjs mirror ≡ integer ANN on random networks (%s backend)', (backend) => {
   it('forward S and V^L always, gradients −ΣΔW and −ΣΔb whenever the top error agrees', async () => {

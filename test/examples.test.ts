@@ -17,6 +17,10 @@ describe('examples', () => {
     expect(r.stdout).toMatch(/bit-exact on the SNN: 20\/20/);
   });
 
+  it('the README shows examples/properties.test.mjs as it is (vitest runs it: examples/**/*.test.mjs)', () => {
+    expect(readFileSync('README.md', 'utf8')).toContain('```js\n' + readFileSync('examples/properties.test.mjs', 'utf8') + '```');
+  });
+
   it('the README shows examples/tiny.topology.json as it is (the CLI tests train on it)', () => {
     expect(readFileSync('README.md', 'utf8')).toContain('```json\n' + readFileSync('examples/tiny.topology.json', 'utf8') + '```');
   });

@@ -9,6 +9,7 @@ import { ShardedCompute } from './shards/shardedCompute.js';
 import { ShardGroup } from './shards/shardGroup.js';
 import { shardRanges } from './shards/shardRanges.js';
 import type { ShardApi } from './shards/shardWorker.js';
+import { PAPER_RULE } from './kernels/neuronRule.js';
 import { SpikingNetwork, type SnnOptions } from './spikingNetwork.js';
 import type { SpikingRun } from './spikingRun.js';
 import { ConcurrentNetwork } from './concurrent/concurrentNetwork.js';
@@ -77,6 +78,15 @@ export function concurrentRefusal(options: SnnOptions): string | null {
 }
 
 export async function openSpikingNetwork(network: Network, options: SnnOptions & ParallelOptions = {}): Promise<OpenNetwork> {
+  const variant = options.rule && JSON.stringify(options.rule) !== JSON.stringify(PAPER_RULE);
+  if (variant) {
+    const w = options.workers;
+    if (options.concurrent || w instanceof ShardWorkers || (typeof w === 'number' && w > 1)) {
+      throw new InputError('--variant: a variant of the neuron rule runs in one thread (leave out --workers and --concurrent)');
+    }
+    const snn = new SpikingNetwork(network, options);
+    return { snn, workers: 0, close: async () => snn.dispose() };
+  }
   if (options.concurrent) {
     const why = concurrentRefusal(options);
     if (why) throw new InputError(`--concurrent: ${why}`);

@@ -27,6 +27,7 @@ import { layerKernel, type SpikePolicy } from './kernels/neuronLayer.js';
 import { directionOf, layerMachine, type Direction } from './layerMachine.js';
 import { LayerRuntime, localCap, type PhaseTimes } from './layerRuntime.js';
 import { SnnStatistics, type SnnStats } from './statistics.js';
+import type { NeuronRule } from './kernels/neuronRule.js';
 import type { SnnExampleResult, SpikingRun } from './spikingRun.js';
 
 export interface SnnOptions {
@@ -49,6 +50,8 @@ export interface SnnOptions {
   rangeCheck?: RangeCheck;
   /** Count every neuron's events, for each example's event bound from what arrived (always done where needed). */
   countEvents?: boolean;
+  /** A variant of the neuron rule (default the paper's; in this thread only: for the properties and `check --variant`). */
+  rule?: NeuronRule;
 }
 
 /** One example's times (virtual time; NaN where a phase saw no spike). */
@@ -67,11 +70,11 @@ export interface ExampleTimeline {
 }
 
 /** Builds the compute of each neuron layer (in-process kernels by default); the bus says what is in flight. */
-export type ComputeFactory = (layers: NeuronLayer[], policy: SpikePolicy, bus: SpikeBus) => LayerCompute[];
+export type ComputeFactory = (layers: NeuronLayer[], policy: SpikePolicy, bus: SpikeBus, rule?: NeuronRule) => LayerCompute[];
 
 const FIFO = fifo();
 
-const localComputes: ComputeFactory = (layers, policy) => layers.map((_, l) => new LocalCompute(layerKernel(layers, l, policy)));
+const localComputes: ComputeFactory = (layers, policy, _bus, rule) => layers.map((_, l) => new LocalCompute(layerKernel(layers, l, policy, null, rule)));
 
 export type { SnnExampleResult } from './spikingRun.js';
 
@@ -121,7 +124,7 @@ export class SpikingNetwork implements SpikingRun {
     this.statistics = new SnnStatistics(this.layers, this.layerIndex);
     this.range = new SnnRangeGuard(network, this.layers, this.layerIndex, options.rangeCheck ?? 'auto');
     const L = this.layers.length - 1;
-    this.computes = computeFactory(this.layers, options.policy ?? 'single', this.bus);
+    this.computes = computeFactory(this.layers, options.policy ?? 'single', this.bus, options.rule);
     // Channel f[l] carries forward spikes into layer l (f[0] from the input); b[l] error spikes into l.
     const forwardIn = this.layers.map((_, l) => this.bus.openChannel(l === 0 ? null : { layer: this.layerIndex[l - 1], direction: 'forward' }));
     const backwardIn = this.layers.map((_, l) => (l < L ? this.bus.openChannel({ layer: this.layerIndex[l + 1], direction: 'backward' }) : null));

@@ -13,5 +13,8 @@ import { timingCommand } from './timingCommand.js';
 import { log2arrowCommand } from './log2arrowCommand.js';
 import { exportCommand } from './exportCommand.js';
 import { importCommand } from './importCommand.js';
+import { exploreCommand } from './exploreCommand.js';
+import { propertiesCommand } from './propertiesCommand.js';
+import { workerCommand } from './workerCommand.js';
 
-export const COMMANDS = [caseCommand, annCommand, checkCommand, simulateCommand, replayCommand, log2arrowCommand, trainCommand, evalCommand, verifyCommand, timingCommand, exportCommand, importCommand, demoCommand] as unknown as CommandSpec[];
+export const COMMANDS = [caseCommand, annCommand, checkCommand, simulateCommand, replayCommand, log2arrowCommand, trainCommand, evalCommand, verifyCommand, timingCommand, propertiesCommand, workerCommand, exploreCommand, exportCommand, importCommand, demoCommand] as unknown as CommandSpec[];

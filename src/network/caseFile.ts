@@ -65,7 +65,12 @@ export function parseCase(value: unknown, file?: string): SpikeCase {
 }
 
 export function readCaseFile(path: string): SpikeCase {
-  const text = readInputFile(path, 'case file').toString('utf8');
+  return decodeCaseFile(readInputFile(path, 'case file'), path);
+}
+
+/** A case file's bytes (JSON) as a case; anything else is an InputError naming the file. */
+export function decodeCaseFile(bytes: Uint8Array, path: string): SpikeCase {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);

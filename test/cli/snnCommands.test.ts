@@ -84,7 +84,7 @@ describe('spikegrad simulate --log and spikegrad replay', () => {
 describe('spikegrad check on generated cases', () => {
   it('exits 0 with --workers 3 on cases the property generators produce', async () => {
     const fc = (await import('fast-check')).default;
-    const { spikeCaseArbitrary } = await import('../../properties/arbitraries/spikeCase.js');
+    const { spikeCaseArbitrary } = await import('../../src/verify/properties/arbitraries.js');
     const { computeEventBound } = await import('../../src/actors/eventBudget.js');
     const { caseToJson } = await import('../../src/network/caseFile.js');
     const cases = fc.sample(spikeCaseArbitrary(), { numRuns: 40, seed: 77 }).filter((c) => computeEventBound(c.network, c.input, c.alpha).total < 5000).slice(0, 4);

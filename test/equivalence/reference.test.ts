@@ -6,7 +6,7 @@ import { buildNetwork, architectureOf, type LayerParams } from '../../src/networ
 import type { LayerArch } from '../../src/network/architecture.js';
 import type { SpikeCase } from '../../src/network/caseFile.js';
 import { sizeOf, type NeuronLayer } from '../../src/network/topology.js';
-import { spikeCaseArbitrary } from '../../properties/arbitraries/spikeCase.js';
+import { spikeCaseArbitrary } from '../../src/verify/properties/arbitraries.js';
 import { biasIndexOf, connectionsOf, referenceAnn } from '../support/referenceAnn.js';
 
 const runs = { numRuns: 300, seed: 20261129 };

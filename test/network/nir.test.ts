@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { spikeCaseArbitrary } from '../../properties/arbitraries/spikeCase.js';
+import { spikeCaseArbitrary } from '../../src/verify/properties/arbitraries.js';
 import { architectureOf } from '../../src/network/build.js';
 import { initNetwork } from '../../src/network/init.js';
 import { loadModel, saveModel } from '../../src/network/modelFile.js';

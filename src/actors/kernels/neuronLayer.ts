@@ -14,6 +14,8 @@ import type { PacketView, SpikeSink } from '../../streams/packet.js';
 import { errorRows, type ErrorRows } from './errorRows.js';
 import { forwardRows, type ForwardRows } from './forwardRows.js';
 import { incrementRows, type IncrementRows } from './incrementRows.js';
+import { QuiescenceError } from '../../errors.js';
+import { PAPER_RULE, type NeuronRule } from './neuronRule.js';
 import { residualSpike, standardSpike } from './spikeFunctions.js';
 
 /** `single`: one evaluation of the standard function per incoming event (the paper); `burst`: fire until quiet. */
@@ -28,6 +30,8 @@ export interface NeuronLayerOptions {
   /** Owned neurons [lo, hi) (default: the whole layer); whole channels for convolutions and pooling. */
   lo?: number;
   hi?: number;
+  /** The neuron rule (default: the paper's; variants are for the properties). */
+  rule?: NeuronRule;
 }
 
 /** A sink for calls that never fire. */
@@ -53,6 +57,10 @@ export class NeuronLayerKernel {
 
   private readonly theta: number;
   private readonly thetaBp: number;
+  /** Where the standard functions fire: Θ (Θbp), or one above it for the strict-threshold variant. */
+  private readonly fireTheta: number;
+  private readonly fireThetaBp: number;
+  private readonly rule: NeuronRule;
   private readonly relu: boolean;
   private readonly burst: boolean;
   private readonly isTop: boolean;
@@ -83,6 +91,10 @@ export class NeuronLayerKernel {
     this.fPrime = new Uint8Array(n);
     this.theta = layer.theta;
     this.thetaBp = layer.thetaBp;
+    this.rule = options.rule ?? PAPER_RULE;
+    const strict = this.rule.threshold === 'strict' ? 1 : 0;
+    this.fireTheta = layer.theta + strict;
+    this.fireThetaBp = layer.thetaBp + strict;
     this.relu = layer.activation === 'relu' && !options.isTop;
     this.burst = options.policy === 'burst';
     this.isTop = options.isTop;
@@ -137,8 +149,8 @@ export class NeuronLayerKernel {
   private integrate(p: PacketView, out: SpikeSink, fire: boolean): void {
     const rows = this.forward, lengths = rows.rowLengths, V = this.V, S = this.S, crossings = this.crossings;
     // A threshold no potential reaches: the row is added, nobody fires.
-    const theta = fire ? this.theta : Infinity;
-    const floor = this.relu ? 0 : -Infinity;
+    const theta = fire ? this.fireTheta : Infinity;
+    const floor = this.relu ? (this.rule.reluNegative ? 0 : Infinity) : -Infinity;
     const { index, value } = p;
     let accumulations = 0;
     for (let e = 0; e < p.length; e++) {
@@ -153,9 +165,9 @@ export class NeuronLayerKernel {
   }
 
   private fireForward(i: number, out: SpikeSink): void {
-    const V = this.V, S = this.S, theta = this.theta;
+    const V = this.V, S = this.S, theta = this.theta, fireAt = this.fireTheta, reluNegative = this.rule.reluNegative;
     do {
-      const s = standardSpike(V[i], theta, S[i], this.relu);
+      const s = standardSpike(V[i], fireAt, S[i], this.relu, reluNegative);
       if (s === 0) return;
       V[i] -= s * theta;
       S[i] += s;
@@ -173,10 +185,12 @@ export class NeuronLayerKernel {
   /** Forward residual phase: fire each neuron through the residual function until it returns 0. */
   residualForward(out: SpikeSink): void {
     out.event = -1;
-    if (this.isTop) return;
-    const V = this.V, S = this.S, theta = this.theta;
+    if (this.isTop || !this.rule.residual) return;
+    const V = this.V, S = this.S, theta = this.theta, { reluNegative, residualTie } = this.rule;
     for (let i = 0; i < V.length; i++) {
-      for (let s = residualSpike(V[i], theta, S[i], this.relu); s !== 0; s = residualSpike(V[i], theta, S[i], this.relu)) {
+      let left = this.residualLimit(V[i], theta);
+      for (let s = residualSpike(V[i], theta, S[i], this.relu, reluNegative, residualTie); s !== 0; s = residualSpike(V[i], theta, S[i], this.relu, reluNegative, residualTie)) {
+        if (left-- === 0) this.neverQuiet('forward', i, V[i], theta);
         V[i] -= s * theta;
         S[i] += s;
         out.push(this.lo + i, s);
@@ -217,7 +231,7 @@ export class NeuronLayerKernel {
 
   private integrateErrors(p: PacketView, out: SpikeSink, fire: boolean): void {
     const rows = this.errors!, U = this.U, fPrime = this.fPrime, crossings = this.crossings;
-    const thetaBp = fire ? this.thetaBp : Infinity;
+    const thetaBp = fire ? this.fireThetaBp : Infinity;
     const { index, value } = p;
     for (let e = 0; e < p.length; e++) {
       const crossed = rows.accumulate(index[e], value[e], U, fPrime, thetaBp, crossings);
@@ -229,9 +243,9 @@ export class NeuronLayerKernel {
 
   private fireError(i: number, out: SpikeSink): void {
     if (this.fPrime[i] === 0) return;
-    const U = this.U, E = this.E, thetaBp = this.thetaBp;
+    const U = this.U, E = this.E, fireAt = this.fireThetaBp;
     do {
-      const z = standardSpike(U[i], thetaBp, E[i], false);
+      const z = standardSpike(U[i], fireAt, E[i], false);
       if (z === 0) return;
       this.applyErrorSpike(this.lo + i, z);
       out.push(this.lo + i, z);
@@ -241,14 +255,27 @@ export class NeuronLayerKernel {
   /** Backward residual phase (top-down, once everything above is quiet). */
   residualBackward(out: SpikeSink): void {
     out.event = -1;
-    const U = this.U, E = this.E, thetaBp = this.thetaBp;
+    if (!this.rule.residual) return;
+    const U = this.U, E = this.E, thetaBp = this.thetaBp, tie = this.rule.residualTie;
     for (let i = 0; i < U.length; i++) {
       if (this.fPrime[i] === 0) continue;
-      for (let z = residualSpike(U[i], thetaBp, E[i], false); z !== 0; z = residualSpike(U[i], thetaBp, E[i], false)) {
+      let left = this.residualLimit(U[i], thetaBp);
+      for (let z = residualSpike(U[i], thetaBp, E[i], false, true, tie); z !== 0; z = residualSpike(U[i], thetaBp, E[i], false, true, tie)) {
+        if (left-- === 0) this.neverQuiet('backward', i, U[i], thetaBp);
         this.applyErrorSpike(this.lo + i, z);
         out.push(this.lo + i, z);
       }
     }
+  }
+
+  /** Residual spikes a neuron can owe: every one moves |V| toward zero by Θ, ending inside ±Θ/2. More is a loop. */
+  private residualLimit(v: number, theta: number): number {
+    return Math.ceil(Math.abs(v) / theta) + 2;
+  }
+
+  private neverQuiet(direction: 'forward' | 'backward', i: number, v: number, theta: number): never {
+    const [name, t] = direction === 'forward' ? ['V', 'Θ'] : ['U', 'Θbp'];
+    throw new QuiescenceError(`neuron ${this.lo + i} never becomes quiet in its ${direction} residual phase (${name} = ${v}, ${t} = ${theta}: it fires back and forth)`);
   }
 
   /** An error spike z of our neuron `neuron` (global index): U −= z·Θbp, E += z, and its increments. */
@@ -265,7 +292,7 @@ export class NeuronLayerKernel {
  * The kernel of neuron layer `l` of `layers` (bottom to top) for its neurons [lo, hi) (default: all):
  * the one place a kernel is built, in this thread or in a shard.
  */
-export function layerKernel(layers: readonly NeuronLayer[], l: number, policy: SpikePolicy, range?: readonly [number, number]): NeuronLayerKernel {
+export function layerKernel(layers: readonly NeuronLayer[], l: number, policy: SpikePolicy, range?: readonly [number, number] | null, rule?: NeuronRule): NeuronLayerKernel {
   const L = layers.length - 1;
-  return new NeuronLayerKernel(layers[l], { policy, isTop: l === L, upper: l < L ? layers[l + 1] : null, lo: range?.[0], hi: range?.[1] });
+  return new NeuronLayerKernel(layers[l], { policy, isTop: l === L, upper: l < L ? layers[l + 1] : null, lo: range?.[0], hi: range?.[1], rule });
 }

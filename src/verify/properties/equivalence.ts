@@ -4,23 +4,23 @@
  * is reported as a shrunk case in the case format with the `spikegrad check` line that reproduces it.
  */
 import fc from 'fast-check';
-import { computeEventBound } from '../src/actors/eventBudget.js';
-import type { ShardWorkers } from '../src/actors/openNetwork.js';
-import type { SpikePolicy } from '../src/actors/kernels/neuronLayer.js';
-import { replayEventLog } from '../src/actors/replay.js';
-import { logHeader, simulateBatch, simulateCase } from '../src/actors/simulateCase.js';
-import { runAnnBatch, runAnnCase } from '../src/equivalence/layerResults.js';
-import { compareResults, describeMismatch } from '../src/equivalence/compare.js';
-import { EventBudgetError } from '../src/errors.js';
-import { caseToJson, type SpikeCase } from '../src/network/caseFile.js';
-import { decodeEventLog, EventLogWriter, LogKind, PhaseMark, type EventRecords } from '../src/streams/eventLog.js';
-import { ConcurrentNetwork } from '../src/actors/concurrent/concurrentNetwork.js';
-import { withIncrements } from '../src/equivalence/compare.js';
+import { computeEventBound } from '../../actors/eventBudget.js';
+import type { ShardWorkers } from '../../actors/openNetwork.js';
+import type { SpikePolicy } from '../../actors/kernels/neuronLayer.js';
+import { replayEventLog } from '../../actors/replay.js';
+import { logHeader, simulateBatch, simulateCase } from '../../actors/simulateCase.js';
+import { runAnnBatch, runAnnCase } from '../../equivalence/layerResults.js';
+import { compareResults, describeMismatch } from '../../equivalence/compare.js';
+import { EventBudgetError } from '../../errors.js';
+import { caseToJson, type SpikeCase } from '../../network/caseFile.js';
+import { decodeEventLog, EventLogWriter, LogKind, PhaseMark, type EventRecords } from '../../streams/eventLog.js';
+import { ConcurrentNetwork } from '../../actors/concurrent/concurrentNetwork.js';
+import { withIncrements } from '../../equivalence/compare.js';
 import { createHash } from 'node:crypto';
-import { parseOrders } from '../src/streams/orders/index.js';
-import { parseInputTiming } from '../src/streams/timing/inputTiming.js';
-import { parseLatency } from '../src/streams/timing/latency.js';
-import { spikeCaseArbitrary } from './arbitraries/spikeCase.js';
+import { parseOrders } from '../../streams/orders/index.js';
+import { parseInputTiming } from '../../streams/timing/inputTiming.js';
+import { parseLatency } from '../../streams/timing/latency.js';
+import { spikeCaseArbitrary, type CaseConstraints } from './arbitraries.js';
 
 /** Small enough that the default test run stays fast; refusals under it are checked to be justified. */
 export const PROPERTY_BUDGET = 20_000;
@@ -77,8 +77,8 @@ export const tally = { ran: 0, refused: 0, refusalsRechecked: 0 };
  * worst-case bound and the bound from what arrived; budget refusals are justified (the run, repeated
  * without the budget, sends more events than it).
  */
-export function snnEqualsAnn(): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
-  return fc.asyncProperty(spikeCaseArbitrary(), runChoice, async (c, run) => {
+export function snnEqualsAnn(constraints: CaseConstraints = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
     const ann = runAnnCase(c);
     const bound = computeEventBound(c.network, c.input, c.alpha);
     let snn;
@@ -109,8 +109,8 @@ export function snnEqualsAnn(): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice
 }
 
 /** Event counts: ≥ |net| with the same parity; the classification layer never emits a forward spike. */
-export function eventCountsAreConsistent(): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
-  return fc.asyncProperty(spikeCaseArbitrary(), runChoice, async (c, run) => {
+export function eventCountsAreConsistent(constraints: CaseConstraints = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
     const { stats } = await simulateCase(c, snnOptions(run));
     const top = stats.layers[stats.layers.length - 1];
@@ -124,8 +124,8 @@ export function eventCountsAreConsistent(): fc.IAsyncPropertyWithHooks<[SpikeCas
 }
 
 /** Replaying the log gives the live result and statistics; no relu neuron's count ever goes below zero. */
-export function replayEqualsLiveRun(): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
-  return fc.asyncProperty(spikeCaseArbitrary(), runChoice, async (c, run) => {
+export function replayEqualsLiveRun(constraints: CaseConstraints = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
     const mem = EventLogWriter.inMemory(logHeader(c, run));
     const live = await simulateCase(c, { ...snnOptions(run), log: mem.writer });
@@ -153,8 +153,8 @@ export function replayEqualsLiveRun(): fc.IAsyncPropertyWithHooks<[SpikeCase, Ru
 }
 
 /** A mini-batch through one SNN: summed increments equal the ANN's sums. */
-export function batchIncrementsEqual(): fc.IAsyncPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
-  return fc.asyncProperty(spikeCaseArbitrary(), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }), runChoice, async (c, seeds, run) => {
+export function batchIncrementsEqual(constraints: CaseConstraints = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
+  return fc.asyncProperty(spikeCaseArbitrary(constraints), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }), runChoice, async (c, seeds, run) => {
     const classes = c.network.layers[c.network.layers.length - 1].outShape[0];
     const samples = seeds.map((s, k) => ({ input: c.input.map((x, j) => (k === 0 ? x : ((x * (s % 5)) + j) % 13)), target: Math.abs(s) % classes }));
     fc.pre(samples.every((s) => computeEventBound(c.network, s.input, c.alpha).total <= PROPERTY_BUDGET));

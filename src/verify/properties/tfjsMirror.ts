@@ -6,14 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { runAnnCase } from '../src/equivalence/layerResults.js';
-import { realParameters, toTfjsLayout } from '../src/train/tfjs/paramLayout.js';
-import { topError } from '../src/train/tfjs/spikeOps.js';
-import { TfjsNetwork } from '../src/train/tfjs/tfjsNetwork.js';
-import { caseToJson, type SpikeCase } from '../src/network/caseFile.js';
-import { hasWeights, type DenseLayer } from '../src/network/topology.js';
-import { spikeCaseArbitrary } from './arbitraries/spikeCase.js';
-import { PropertyFailure } from './snnProperties.js';
+import { runAnnCase } from '../../equivalence/layerResults.js';
+import { realParameters, toTfjsLayout } from '../../train/tfjs/paramLayout.js';
+import { topError } from '../../train/tfjs/spikeOps.js';
+import { TfjsNetwork } from '../../train/tfjs/tfjsNetwork.js';
+import { caseToJson, type SpikeCase } from '../../network/caseFile.js';
+import { hasWeights, type DenseLayer } from '../../network/topology.js';
+import { spikeCaseArbitrary } from './arbitraries.js';
+import { PropertyFailure } from './equivalence.js';
 
 export const mirrorTally = { cases: 0, topErrorDiffers: 0 };
 

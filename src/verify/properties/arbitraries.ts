@@ -5,11 +5,11 @@
  * The case is built from a small "recipe" so that shrinking removes layers and shrinks shapes.
  */
 import fc from 'fast-check';
-import type { LayerArch } from '../../src/network/architecture.js';
-import { buildNetwork, paramCounts, toShape3, type LayerParams } from '../../src/network/build.js';
-import type { SpikeCase } from '../../src/network/caseFile.js';
-import { sizeOf, type Shape3 } from '../../src/network/topology.js';
-import { Rng } from '../../src/random.js';
+import type { LayerArch } from '../../network/architecture.js';
+import { buildNetwork, paramCounts, toShape3, type LayerParams } from '../../network/build.js';
+import type { SpikeCase } from '../../network/caseFile.js';
+import { sizeOf, type Shape3 } from '../../network/topology.js';
+import { Rng } from '../../random.js';
 
 export interface CaseConstraints {
   /** Most hidden neuron layers (default 3, so 4 neuron layers with the top). */

@@ -1,0 +1,14 @@
+/**
+ * `spikegrad/properties`: the generators and equivalence properties spikegrad checks itself with,
+ * for users' own tests (fast-check). Every property compares the event-driven SNN with the integer
+ * ANN exactly; the arbitraries take constraints (layer kinds, depth, thresholds, weight and input ranges).
+ */
+export { spikeCaseArbitrary, type CaseConstraints } from './arbitraries.js';
+export {
+  batchIncrementsEqual, checkProperty, concurrentEqualsAnn, eventCountsAreConsistent, LATENCY_SPECS, ORDER_SPECS, PROPERTY_BUDGET, PropertyFailure,
+  replayEqualsLiveRun, runChoice, shardedEqualsAnn, snnEqualsAnn, type RunChoice,
+} from './equivalence.js';
+export { exploreVariant, variantEqualsAnn, VariantFinding, type ExploreReport, type Finding } from './variants.js';
+export { tfjsMirrorEqualsAnn } from './tfjsMirror.js';
+export { neuronRule, PAPER_RULE, VARIANT_NAMES, type NeuronRule, type VariantName } from '../../actors/kernels/neuronRule.js';
+export type { SpikeCase } from '../../network/caseFile.js';
