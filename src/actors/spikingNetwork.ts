@@ -28,7 +28,7 @@ import { directionOf, layerMachine, type Direction } from './layerMachine.js';
 import { LayerRuntime, localCap, type PhaseTimes } from './layerRuntime.js';
 import { SnnStatistics, type SnnStats } from './statistics.js';
 import type { NeuronRule } from './kernels/neuronRule.js';
-import type { SnnExampleResult, SpikingRun } from './spikingRun.js';
+import { exampleResult, type SnnExampleResult, type SpikingRun } from './spikingRun.js';
 
 export interface SnnOptions {
   /** Delivery orders applied on every channel, left to right (default fifo). */
@@ -203,8 +203,7 @@ export class SpikingNetwork implements SpikingRun {
   /** One example, forward and backward; increments add up until `clearIncrements()`. */
   async runExample(input: ArrayLike<number>, target: number, alpha: number): Promise<SnnExampleResult> {
     const { states, predicted } = await this.runExampleStates(input, target, alpha);
-    const L = states.length - 1;
-    return { layers: shapeLayerResults(this.network, states.map((s, l) => ({ output: l === L ? s.V : s.S, E: s.E }))), predicted };
+    return exampleResult(this.network, states, predicted);
   }
 
   /** Like `runExample`, with the final states as typed arrays (no copies; valid until the next example). */

@@ -1,5 +1,6 @@
 /** What a spiking network offers its users, whichever way it runs (one thread, shards, or concurrent layer threads). */
-import type { LayerResult } from '../equivalence/layerResults.js';
+import { shapeLayerResults, type LayerResult } from '../equivalence/layerResults.js';
+import type { Network } from '../network/topology.js';
 import type { LayerState } from './compute.js';
 import type { SnnStats } from './statistics.js';
 
@@ -23,4 +24,10 @@ export interface SpikingRun {
   reseed(seed: number): void;
   stats(): SnnStats;
   dispose(): void;
+}
+
+/** An example's final states in the `spikegrad ann` shape: S of hidden layers, V of the top, and E. */
+export function exampleResult(network: Network, states: readonly LayerState[], predicted: number): SnnExampleResult {
+  const L = states.length - 1;
+  return { layers: shapeLayerResults(network, states.map((s, l) => ({ output: l === L ? s.V : s.S, E: s.E }))), predicted };
 }

@@ -1,7 +1,6 @@
 /** `spikegrad explore --variant NAME`: the equivalence property under a variant of the neuron rule, and what it finds. */
 import { VARIANT_NAMES } from '../actors/kernels/neuronRule.js';
 import { writeFileAtomic } from '../files.js';
-import { exploreVariant } from '../verify/properties/variants.js';
 import { defineCommand } from './command.js';
 import { seedOption } from './commonOptions.js';
 import { choice, flag, integer, outputFile } from './options.js';
@@ -22,6 +21,7 @@ export const exploreCommand = defineCommand({
     json: flag({ description: 'print one JSON object' }),
   },
   async run(_args, o) {
+    const { exploreVariant } = await import('../verify/properties/variants.js');
     const r = await exploreVariant(o.variant, o.runs, o.seed);
     const file = o.out ?? 'case.json';
     if (r.case && o.out) writeFileAtomic(o.out, JSON.stringify(r.case));

@@ -6,7 +6,6 @@ import { InputError } from '../errors.js';
 import { readInputFile } from '../files.js';
 import { decodeModel } from '../network/modelFile.js';
 import { networkToNir } from '../network/nir/export.js';
-import { writeNir } from '../network/nir/nirFile.js';
 import { imageAt } from '../train/data/dataset.js';
 import { loadDataset } from '../train/data/sources.js';
 import { checkModelFitsData } from '../train/evaluate.js';
@@ -72,6 +71,7 @@ export const exportCommand = defineCommand({
       };
     }
     const graph = networkToNir(network, { sourceSha256: sha, alpha });
+    const { writeNir } = await import('../network/nir/nirFile.js');
     await writeNir(o.nir!, graph);
     if (o.json) {
       console.log(JSON.stringify({

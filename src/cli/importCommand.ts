@@ -2,7 +2,6 @@
 import { InputError } from '../errors.js';
 import { saveModel } from '../network/modelFile.js';
 import { nirToNetwork } from '../network/nir/import.js';
-import { readNir } from '../network/nir/nirFile.js';
 import { defineCommand } from './command.js';
 import { flag, integer, number, outputFile } from './options.js';
 
@@ -25,6 +24,7 @@ export const importCommand = defineCommand({
     if (o.out === undefined) throw new InputError('--out: expected the model file to write, found nothing');
   },
   async run([file], o) {
+    const { readNir } = await import('../network/nir/nirFile.js');
     const graph = await readNir(file);
     const r = nirToNetwork(graph, { theta: o.theta, inputScale: o.inputScale, thetaBp: o.thetaBp }, file);
     const info: Record<string, string> = { importedFrom: 'NIR', nirVersion: graph.version };

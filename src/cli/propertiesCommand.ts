@@ -1,6 +1,6 @@
 /** `spikegrad properties`: the equivalence properties at any length, here or on a BullMQ queue. */
-import { mergeResults, planJobs, PROPERTY_NAMES, runJob, type JobResult } from '../verify/properties/jobs.js';
-import { submitJobs } from '../verify/properties/queue.js';
+import type { JobResult } from '../verify/properties/jobs.js';
+import { PROPERTY_NAMES } from '../verify/properties/propertyNames.js';
 import { defineCommand } from './command.js';
 import { seedOption } from './commonOptions.js';
 import { choice, flag, integer, text } from './options.js';
@@ -24,6 +24,9 @@ export const propertiesCommand = defineCommand({
     json: flag({ description: 'print one JSON object' }),
   },
   async run(_args, o) {
+    // fast-check, TensorFlow.js and BullMQ load only when the command runs.
+    const { mergeResults, planJobs, runJob } = await import('../verify/properties/jobs.js');
+    const { submitJobs } = await import('../verify/properties/queue.js');
     const jobs = planJobs(o.only ? [o.only] : PROPERTY_NAMES, o.runs, o.seed, o.jobSize);
     const where = o.queue ? `on ${o.queue}` : 'here';
     const results: JobResult[] = await withProgress(`properties ${where} |{bar}| {value}/{total} jobs | ETA {eta}s`, jobs.length, async (p) => {

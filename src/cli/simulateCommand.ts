@@ -1,7 +1,6 @@
 /** `spikegrad simulate CASE.json --log run.log`: a recorded event-driven run. */
 import { logHeader, simulateCase, type SnnCaseResult } from '../actors/simulateCase.js';
 import { readCaseFile } from '../network/caseFile.js';
-import { writeNirEvents } from '../network/nir/nirFile.js';
 import { decodeEventLog, EventLogWriter, readEventLog } from '../streams/eventLog.js';
 import { nirEventData } from '../streams/nirEventData.js';
 import { spikeRasterChart, writeSvg } from '../report/charts.js';
@@ -37,7 +36,11 @@ export const simulateCommand = defineCommand({
     }
     sink?.commit();
     const records = o.raster || o.nirEvents ? (o.log ? readEventLog(o.log) : decodeEventLog(memory!.bytes())).records : null;
-    if (o.nirEvents && records) await writeNirEvents(o.nirEvents, nirEventData(c.network, records));
+    if (o.nirEvents && records) {
+      // HDF5 (wasm) loads only when it is used.
+      const { writeNirEvents } = await import('../network/nir/nirFile.js');
+      await writeNirEvents(o.nirEvents, nirEventData(c.network, records));
+    }
     if (o.raster && records) {
       const sharded = o.workers > 1 ? `, ${o.workers} shards` : '';
       await writeSvg(o.raster, spikeRasterChart(records, `spikes of ${file} (${orderLabel(o)}, ${o.policy} policy${sharded})`));

@@ -5,9 +5,10 @@ import { DEFAULT_INIT_ACTIVATION, initNetwork } from '../network/init.js';
 import { loadModel, saveModel } from '../network/modelFile.js';
 import { resolveTopology } from '../network/topologyFile.js';
 import type { Network } from '../network/topology.js';
-import { accuracyChart, writeSvg } from '../report/charts.js';
+import { SparsityMeter } from '../equivalence/gradientSparsity.js';
+import { accuracyChart, sparsityChart, writeSvg } from '../report/charts.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { sliceDataset } from '../train/data/dataset.js';
+import { imageAt, sliceDataset } from '../train/data/dataset.js';
 import { loadDataset } from '../train/data/sources.js';
 import { checkModelFitsData, evaluate } from '../train/evaluate.js';
 import type { TrainResult } from '../train/exact/exactTrainer.js';
@@ -49,6 +50,8 @@ const trainOptions = {
   resume: inputFile({ placeholder: '<ckpt>', description: 'continue an interrupted run from its checkpoint (its configuration is kept; see below)' }),
   workers: workersOption('worker threads sharing each mini-batch; with the spike gradient the weights do not depend on it'),
   plot: outputFile({ defaultDoc: 'OUT.accuracy.svg', description: 'accuracy and loss per epoch as SVG, redrawn after each epoch' }),
+  sparsitySamples: integer({ min: 0, max: 10_000, default: '200', description: "training images (the first N) on which each epoch's integer network measures the backward pass's relative synaptic operations and non-zero errors per layer (0: none)" }),
+  sparsityPlot: outputFile({ defaultDoc: 'OUT.sparsity.svg', description: 'those figures per epoch as SVG (the paper\'s Figure 1)' }),
   json: flag({ description: 'print one JSON object at the end (progress stays on stderr)' }),
 };
 
@@ -150,6 +153,8 @@ export const trainCommand = defineCommand({
     const plot = o.plot ?? `${o.out}.accuracy.svg`;
     if (!o.checkpoint) prepareOutputFile(checkpointPath, '--checkpoint');
     if (!o.plot) prepareOutputFile(plot, '--plot');
+    const sparsityPlot = o.sparsityPlot ?? `${o.out}.sparsity.svg`;
+    if (!o.sparsityPlot && o.sparsitySamples > 0) prepareOutputFile(sparsityPlot, '--sparsity-plot');
     const resume = o.resume ? loadCheckpoint(o.resume) : undefined;
     const config = resume ? resumedConfig(o, context.given, resume, o.resume!) : configFrom(o);
     const splits = loadDataset(config.dataset, o.dataDir);
@@ -175,7 +180,9 @@ export const trainCommand = defineCommand({
     let backend = config.engine === 'tfjs' ? config.backend : 'integer ANN';
     const history: EpochRecord[] = [...((resume?.progress.history ?? []) as unknown as EpochRecord[])];
     const chartTitle = () => `${config.dataset}: ${config.gradient} gradient, ${config.engine === 'tfjs' ? `tfjs engine on ${backend}` : 'exact engine'}, α ${config.alpha}, lr ${config.optimizer.lr}, batch ${config.batch}, seed ${config.seed}`;
+    const sample = Array.from({ length: Math.min(o.sparsitySamples, train.count) }, (_, i) => imageAt(train, i));
     const hooks: TrainHooks = {
+      ...(sample.length > 0 ? { measure: (model: Network) => ({ sparsity: new SparsityMeter(model).measure(sample, train.labels, config.alpha) }) } : {}),
       onBatch: (r) => {
         if (r.epoch !== barEpoch) {
           bar?.stop();
@@ -192,6 +199,7 @@ export const trainCommand = defineCommand({
         saveCheckpoint(checkpointPath, ckpt);
         history.push(record);
         await writeSvg(plot, accuracyChart(history, chartTitle()));
+        if (sample.length > 0) await writeSvg(sparsityPlot, sparsityChart(history, `${chartTitle()}; integer ANN best case on ${sample.length} training images`));
         say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} % (integer network), ${record.imagesPerSecond.toFixed(0)} img/s${record.backpropagatedShare === undefined ? '' : ` (backward on ${(100 * record.backpropagatedShare).toFixed(0)} %)`}, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
       },
       onBackend: (name) => {
@@ -217,7 +225,7 @@ export const trainCommand = defineCommand({
       return;
     }
     if ('backend' in result) say(`backend: ${result.backend}`);
-    say(`accuracy chart → ${plot}`);
+    say(`accuracy chart → ${plot}${sample.length > 0 ? `; sparsity chart → ${sparsityPlot}` : ''}`);
     const best: Network = loadModel(o.out).network;
     const test = await withProgress('test |{bar}| {value}/{total} images | ETA {eta}s', testCount, (p) => evaluate(best, splits.test, testCount, undefined, (done) => p.update(done)));
     const tfjsTest: number | null = 'tfjsTestAccuracy' in result ? result.tfjsTestAccuracy : null;

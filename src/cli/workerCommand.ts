@@ -1,5 +1,4 @@
 /** `spikegrad worker --queue URL`: process property jobs from a BullMQ queue until stopped. */
-import { serveJobs } from '../verify/properties/queue.js';
 import { defineCommand } from './command.js';
 import { integer, text } from './options.js';
 import { InputError } from '../errors.js';
@@ -18,6 +17,7 @@ export const workerCommand = defineCommand({
     if (o.queue === undefined) throw new InputError('--queue: expected redis://HOST:PORT, found nothing');
   },
   async run(_args, o) {
+    const { serveJobs } = await import('../verify/properties/queue.js');
     let finish: () => void = () => {};
     const stop = new Promise<void>((resolve) => (finish = resolve));
     console.error(`worker: waiting for jobs on ${o.queue}`);

@@ -73,6 +73,48 @@ export function accuracyChart(history: readonly EpochRecord[], heading: string):
 }
 
 /**
+ * The paper's Figure 1 for a run: per layer, the backward pass's relative synaptic operations (integer
+ * ANN best case, log scale) and the share of non-zero errors E, epoch by epoch.
+ */
+export function sparsityChart(history: readonly EpochRecord[], heading: string): TopLevelSpec {
+  const rows = history.flatMap((h) => (h.sparsity ?? []).map((l) => ({ epoch: h.epoch, layer: `${l.layer} ${l.kind}`, ops: l.backwardRelativeOps, nonZero: l.nonZeroErrors })));
+  const x = { field: 'epoch', type: 'quantitative' as const, axis: { tickMinStep: 1, ...FONT }, scale: { domainMin: 1 } };
+  const color = { field: 'layer', type: 'nominal' as const, title: 'layer', sort: null, legend: { orient: 'right' as const, labelLimit: 200, ...FONT } };
+  return {
+    $schema: SCHEMA,
+    title: title(heading),
+    data: { values: rows },
+    vconcat: [
+      {
+        width: 420, height: 200, mark: { type: 'line', point: true },
+        encoding: { x: { ...x, title: null }, y: { field: 'ops', type: 'quantitative', title: 'backward relative synaptic ops', scale: { type: 'log' }, axis: FONT }, color },
+      },
+      {
+        width: 420, height: 160, mark: { type: 'line', point: true },
+        encoding: { x: { ...x, title: 'epoch' }, y: { field: 'nonZero', type: 'quantitative', title: 'non-zero errors E', axis: { format: '.0%', ...FONT } }, color },
+      },
+    ],
+  };
+}
+
+/** The paper's Figure 2: backward relative synaptic operations per layer against α (one point per run). */
+export function alphaSweepChart(points: readonly { alpha: number; layer: string; ops: number }[], heading: string): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    title: title(heading),
+    width: 420,
+    height: 240,
+    data: { values: [...points] },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'alpha', type: 'quantitative', title: 'α', scale: { type: 'log' }, axis: FONT },
+      y: { field: 'ops', type: 'quantitative', title: 'backward relative synaptic ops', scale: { type: 'log' }, axis: FONT },
+      color: { field: 'layer', type: 'nominal', title: 'layer', sort: null, legend: { orient: 'right', labelLimit: 200, ...FONT } },
+    },
+  };
+}
+
+/**
  * Relative synaptic operations per neuron layer, forward then backward in panels of their own, each
  * on a log scale so small bars stay visible; layers without neurons (flatten) are named underneath.
  */

@@ -3,6 +3,7 @@
  * NaN and range failures named by epoch and step, validation and best-model tracking, checkpoints after
  * each epoch and on interruption. An engine only computes a step and scores the current model.
  */
+import type { LayerSparsity } from '../equivalence/gradientSparsity.js';
 import { breather } from '../breathe.js';
 import { SpikegradError } from '../errors.js';
 import { Rng } from '../random.js';
@@ -31,6 +32,8 @@ export interface EpochRecord {
   learningRate: number;
   /** Share of training images whose errors were back-propagated (the others had an all-zero top error), where the engine skips them. */
   backpropagatedShare?: number;
+  /** The paper's sparsity measures on a fixed sample of training images, by the epoch's integer network (`TrainHooks.measure`). */
+  sparsity?: LayerSparsity[];
 }
 
 export interface StepOutcome {
@@ -45,6 +48,8 @@ export interface TrainHooks {
   onBatch?: (r: BatchReport) => void;
   /** Once the engine knows which backend computes (tfjs engine). */
   onBackend?: (name: string) => void;
+  /** After each epoch's validation: figures of the epoch's integer network to keep in its record. */
+  measure?: (model: Network) => Pick<EpochRecord, 'sparsity'>;
   /** After each epoch, with the checkpoint to save, whether the model is the best so far, and the integer model. */
   onEpoch?: (record: EpochRecord, checkpoint: Checkpoint, isBest: boolean, model: Network) => void | Promise<void>;
   /** Checked between batches; when true, training stops and `onInterrupt` gets a checkpoint. */
@@ -157,6 +162,7 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
       imagesPerSecond: seen / seconds,
       learningRate: engine.learningRate(),
       ...(sums.counted && seen > 0 ? { backpropagatedShare: sums.backpropagated / seen } : {}),
+      ...(hooks.measure ? hooks.measure(engine.model()) : {}),
     };
     history.push(record);
     const isBest = !progress.best || validationAccuracy > progress.best.accuracy;

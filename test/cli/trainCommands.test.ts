@@ -23,6 +23,18 @@ describe('train (exact engine) → eval → verify on a tiny model', () => {
     const svg = readFileSync(`${model}.accuracy.svg`, 'utf8');
     expect(svg).toMatch(/^<svg/);
     expect(svg).toMatch(/validation/);
+    // The paper's sparsity measures per epoch and layer, and their chart.
+    for (const epoch of out.history) {
+      expect(epoch.sparsity.map((l: { kind: string }) => l.kind)).toEqual(['conv2d', 'avgpool', 'dense']);
+      for (const l of epoch.sparsity) {
+        expect(l.nonZeroErrors).toBeGreaterThanOrEqual(0);
+        expect(l.nonZeroErrors).toBeLessThanOrEqual(1);
+        expect(l.backwardRelativeOps).toBeGreaterThanOrEqual(0);
+      }
+      // Errors reach the top layer at least.
+      expect(epoch.sparsity[2].nonZeroErrors).toBeGreaterThan(0);
+    }
+    expect(readFileSync(`${model}.sparsity.svg`, 'utf8')).toMatch(/non-zero errors E/);
   });
 
   it('eval gives the accuracy of the integer model', () => {

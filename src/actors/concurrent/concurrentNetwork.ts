@@ -26,7 +26,7 @@ import { DEFAULT_EVENT_BUDGET, EventBudgetCache } from '../eventBudget.js';
 import type { SpikePolicy } from '../kernels/neuronLayer.js';
 import { describeState, LAYER_STATES, type Direction } from '../layerMachine.js';
 import { SnnRangeGuard } from '../snnRangeGuard.js';
-import type { SpikingRun, SnnExampleResult } from '../spikingRun.js';
+import { exampleResult, type SpikingRun, type SnnExampleResult } from '../spikingRun.js';
 import { SnnStatistics, emptyPhaseStats, type PhaseStats, type SnnStats } from '../statistics.js';
 import type { RangeCheck } from '../../equivalence/rangeGuard.js';
 import type { LayerApi } from './layerWorker.js';
@@ -138,8 +138,7 @@ export class ConcurrentNetwork implements SpikingRun {
 
   async runExample(input: ArrayLike<number>, target: number, alpha: number): Promise<SnnExampleResult> {
     const { states, predicted } = await this.runExampleStates(input, target, alpha);
-    const L = states.length - 1;
-    return { layers: shapeLayerResults(this.network, states.map((s, l) => ({ output: l === L ? s.V : s.S, E: s.E }))), predicted };
+    return exampleResult(this.network, states, predicted);
   }
 
   async runExampleStates(input: ArrayLike<number>, target: number, alpha: number): Promise<{ states: LayerState[]; predicted: number }> {

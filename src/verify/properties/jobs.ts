@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { useBackend } from '../../train/tfjs/backend.js';
 import { batchIncrementsEqual, concurrentEqualsAnn, eventCountsAreConsistent, replayEqualsLiveRun, snnEqualsAnn, tally } from './equivalence.js';
 import { tfjsMirrorEqualsAnn } from './tfjsMirror.js';
+import { PROPERTY_NAMES, type PropertyName } from './propertyNames.js';
 
 export const PROPERTY_JOBS = {
   snnEqualsAnn: () => snnEqualsAnn(),
@@ -15,9 +16,8 @@ export const PROPERTY_JOBS = {
   batchIncrementsEqual: () => batchIncrementsEqual(),
   concurrentEqualsAnn: () => concurrentEqualsAnn(2),
   tfjsMirrorEqualsAnn: () => tfjsMirrorEqualsAnn(),
-} as const;
-export type PropertyName = keyof typeof PROPERTY_JOBS;
-export const PROPERTY_NAMES = Object.keys(PROPERTY_JOBS) as PropertyName[];
+} as const satisfies Record<PropertyName, () => unknown>;
+export { PROPERTY_NAMES, type PropertyName };
 
 export interface PropertyJob {
   property: PropertyName;

@@ -33,9 +33,12 @@ export function queueConnection(url: string, maxRetriesPerRequest: number | null
 
 /** Add the jobs and wait for every result (in any order); `onResult` hears of each. */
 export async function submitJobs(url: string, jobs: readonly PropertyJob[], onResult?: (r: JobResult, done: number) => void): Promise<JobResult[]> {
-  const connection = queueConnection(url, 1);
-  const queue = new Queue(QUEUE_NAME, { connection });
-  const events = new QueueEvents(QUEUE_NAME, { connection });
+  const queue = new Queue(QUEUE_NAME, { connection: queueConnection(url, 1) });
+  // QueueEvents blocks on Redis streams: its requests must not time out.
+  const events = new QueueEvents(QUEUE_NAME, { connection: queueConnection(url, null) });
+  // One finished-listener per job in flight.
+  queue.setMaxListeners(jobs.length + 16);
+  events.setMaxListeners(jobs.length + 16);
   try {
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).catch((e: Error) => {
       throw new InputError(`--queue ${url}: cannot reach Redis (${e.message})`);
