@@ -3,8 +3,8 @@
  * synaptic accumulations against the ANN's multiply-accumulates, the integer ANN's best case, and
  * quiet times. The coordinator feeds it each finished example; it knows nothing of actors or buses.
  */
-import { forEachConnection } from '../network/connectivity.js';
-import { connectionCount, sizeOf, type NeuronLayer } from '../network/topology.js';
+import { bestBackwardAccumulations, bestForwardAccumulations, fanSizes } from '../equivalence/bestCase.js';
+import { connectionCount, type NeuronLayer } from '../network/topology.js';
 import type { LayerState } from './compute.js';
 import type { Direction } from './layerMachine.js';
 
@@ -91,16 +91,9 @@ export class SnnStatistics {
     private readonly layerIndex: readonly number[],
   ) {
     // Connections per input (forward) and per neuron (backward) of each layer, for best-case figures.
-    this.fanOutSizes = layers.map((layer) => {
-      const sizes = new Int32Array(sizeOf(layer.inShape));
-      forEachConnection(layer, (j) => sizes[j]++);
-      return sizes;
-    });
-    this.fanInSizes = layers.map((layer) => {
-      const sizes = new Int32Array(sizeOf(layer.outShape));
-      forEachConnection(layer, (_, i) => sizes[i]++);
-      return sizes;
-    });
+    const fans = layers.map(fanSizes);
+    this.fanOutSizes = fans.map((f) => f.fanOut);
+    this.fanInSizes = fans.map((f) => f.fanIn);
     this.netCounts = layers.map(() => ({ forward: 0, backward: 0, bestForward: 0, bestBackward: 0 }));
   }
 
@@ -118,12 +111,9 @@ export class SnnStatistics {
       const c = this.netCounts[l];
       const below = l === 0 ? input : states[l - 1].S;
       for (let i = 0; i < s.S.length; i++) c.forward += Math.abs(s.S[i]);
-      for (let i = 0; i < s.E.length; i++) {
-        c.backward += Math.abs(s.E[i]);
-        c.bestBackward += Math.abs(s.E[i]) * this.fanInSizes[l][i];
-      }
-      // Inputs arrive as one event per non-zero value; spikes as |S| events at best.
-      for (let j = 0; j < below.length; j++) c.bestForward += (l === 0 ? (below[j] !== 0 ? 1 : 0) : Math.abs(below[j])) * this.fanOutSizes[l][j];
+      for (let i = 0; i < s.E.length; i++) c.backward += Math.abs(s.E[i]);
+      c.bestBackward += bestBackwardAccumulations(s.E, this.fanInSizes[l]);
+      c.bestForward += bestForwardAccumulations(below, this.fanOutSizes[l], l === 0);
     });
   }
 

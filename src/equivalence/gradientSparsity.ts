@@ -4,7 +4,7 @@
  * input; |E| error spikes per neuron backward, each reaching its fan-in) against the ANN's
  * multiply-accumulates, and the share of neurons whose integer error E is not zero.
  */
-import { forEachConnection } from '../network/connectivity.js';
+import { bestBackwardAccumulations, bestForwardAccumulations, fanSizes } from './bestCase.js';
 import { connectionCount, sizeOf, type Network } from '../network/topology.js';
 import { IntegerAnn } from './integerAnn.js';
 
@@ -25,16 +25,9 @@ export class SparsityMeter {
 
   constructor(readonly network: Network) {
     this.ann = new IntegerAnn(network);
-    this.fanIn = this.ann.layers.map((layer) => {
-      const sizes = new Int32Array(sizeOf(layer.outShape));
-      forEachConnection(layer, (_, i) => sizes[i]++);
-      return sizes;
-    });
-    this.fanOut = this.ann.layers.map((layer) => {
-      const sizes = new Int32Array(sizeOf(layer.inShape));
-      forEachConnection(layer, (j) => sizes[j]++);
-      return sizes;
-    });
+    const fans = this.ann.layers.map(fanSizes);
+    this.fanIn = fans.map((f) => f.fanIn);
+    this.fanOut = fans.map((f) => f.fanOut);
   }
 
   /** The weights changed (training): bounds and rows are computed again. */
@@ -50,13 +43,9 @@ export class SparsityMeter {
       for (let l = 0; l < L; l++) {
         const { E } = this.ann.state[l];
         const below = l === 0 ? x : this.ann.state[l - 1].S;
-        const fanOut = this.fanOut[l], fanIn = this.fanIn[l];
-        for (let j = 0; j < below.length; j++) forward[l] += (l === 0 ? (below[j] !== 0 ? 1 : 0) : Math.abs(below[j])) * fanOut[j];
-        for (let i = 0; i < E.length; i++) {
-          if (E[i] === 0) continue;
-          backward[l] += Math.abs(E[i]) * fanIn[i];
-          nonZero[l]++;
-        }
+        forward[l] += bestForwardAccumulations(below, this.fanOut[l], l === 0);
+        backward[l] += bestBackwardAccumulations(E, this.fanIn[l]);
+        for (let i = 0; i < E.length; i++) if (E[i] !== 0) nonZero[l]++;
       }
     });
     const n = Math.max(1, images.length);

@@ -41,29 +41,14 @@ export function looksLikeHdf5(bytes: Uint8Array): boolean {
   return false;
 }
 
+const TYPED: Record<Exclude<NirDtype, 'int64' | 'uint64'>, { from(data: ArrayLike<number>): ArrayLike<number> }> = {
+  int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
+};
+
 function typedFor(a: NirArray): ArrayLike<number> | BigInt64Array | BigUint64Array {
-  switch (a.dtype) {
-    case 'int64':
-      return BigInt64Array.from(a.data, (v) => BigInt(v));
-    case 'uint64':
-      return BigUint64Array.from(a.data, (v) => BigInt(v));
-    case 'float32':
-      return Float32Array.from(a.data);
-    case 'float64':
-      return a.data;
-    case 'int8':
-      return Int8Array.from(a.data);
-    case 'int16':
-      return Int16Array.from(a.data);
-    case 'int32':
-      return Int32Array.from(a.data);
-    case 'uint8':
-      return Uint8Array.from(a.data);
-    case 'uint16':
-      return Uint16Array.from(a.data);
-    case 'uint32':
-      return Uint32Array.from(a.data);
-  }
+  if (a.dtype === 'int64') return BigInt64Array.from(a.data, (v) => BigInt(v));
+  if (a.dtype === 'uint64') return BigUint64Array.from(a.data, (v) => BigInt(v));
+  return TYPED[a.dtype].from(a.data);
 }
 
 type Group = InstanceType<typeof h5wasm.Group>;
