@@ -13,6 +13,7 @@ import { decodeModel, encodeModel } from '../src/network/modelFile.js';
 import { networkToNir } from '../src/network/nir/export.js';
 import { decodeNir, encodeNir } from '../src/network/nir/nirFile.js';
 import { decodeEventLog, EventLogWriter } from '../src/streams/eventLog.js';
+import { decodeScheduleFile, scheduleToJson } from '../src/streams/scheduleFile.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.js';
 import { parseIdxImages, parseIdxLabels } from '../src/train/data/idx.js';
 import { parseCifarBatch } from '../src/train/data/sources.js';
@@ -57,6 +58,11 @@ describe('parsers under fuzzing: read, or refused by an InputError naming the fi
   it('case files (JSON)', async () => {
     const valid = new TextEncoder().encode(JSON.stringify(caseToJson(readCaseFile('examples/small.case.json'))));
     await fc.assert(fc.asyncProperty(mutated(valid), (b) => readOrRefuse(() => decodeCaseFile(b, FILE))), { numRuns: 300, seed: 1 });
+  });
+
+  it('schedule files (JSON)', async () => {
+    const valid = new TextEncoder().encode(JSON.stringify(scheduleToJson({ policy: 'burst', choices: [3, [1, 2], 0, 7, [4, 1]] })));
+    await fc.assert(fc.asyncProperty(mutated(valid), (b) => readOrRefuse(() => decodeScheduleFile(b, FILE))), { numRuns: 300, seed: 9 });
   });
 
   it('model files (safetensors)', async () => {

@@ -85,7 +85,12 @@ export function assertEventBudget(network: Network, input: ArrayLike<number>, al
  * pass the budget (see LayerRuntime).
  */
 export class EventBudgetCache {
-  private cached: { magnitude: number; alpha: number; bound: EventBound } | null = null;
+  /**
+   * Bounds by the input's largest magnitude and α. Keyed exactly, so that an example's bound depends on
+   * that example alone, never on which examples the same network ran before (the reports of sharded,
+   * sample-parallel and queued runs must not depend on how the samples were split).
+   */
+  private readonly cached = new Map<string, EventBound>();
 
   constructor(
     private readonly network: Network,
@@ -96,15 +101,19 @@ export class EventBudgetCache {
   check(input: ArrayLike<number>, alpha: number): EventBound | null {
     let magnitude = 0;
     for (let j = 0; j < input.length; j++) magnitude = Math.max(magnitude, Math.abs(input[j]));
-    if (!this.cached || this.cached.magnitude < magnitude || this.cached.alpha !== alpha) {
-      const uniform = new Float64Array(input.length).fill(magnitude);
-      this.cached = { magnitude, alpha, bound: computeEventBound(this.network, uniform, alpha) };
+    const key = `${magnitude}:${alpha}`;
+    let bound = this.cached.get(key);
+    if (!bound) {
+      // Few distinct keys in practice (pixel maxima); a runaway set is simply started again.
+      if (this.cached.size >= 1024) this.cached.clear();
+      bound = computeEventBound(this.network, new Float64Array(input.length).fill(magnitude), alpha);
+      this.cached.set(key, bound);
     }
-    return this.cached.bound.total <= this.budget ? this.cached.bound : null;
+    return bound.total <= this.budget ? bound : null;
   }
 
   /** The weights changed in place (on-line training): the cached bound no longer holds. */
   invalidate(): void {
-    this.cached = null;
+    this.cached.clear();
   }
 }

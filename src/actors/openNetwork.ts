@@ -74,6 +74,7 @@ export function concurrentRefusal(options: SnnOptions): string | null {
   if (options.latency) return 'a latency model needs the bus (virtual time); the concurrent mode has none';
   if (options.barrier && options.barrier.kind !== 'exact') return `the ${options.barrier.kind} barrier needs virtual time; the concurrent mode detects quiescence with count-carrying markers (the exact barrier)`;
   if (options.orders && !options.orders.every((o) => o === fifo())) return 'delivery orders need the bus; in the concurrent mode the threads decide the order';
+  if (options.schedule || options.recordSchedule) return 'a schedule scripts the bus; in the concurrent mode the threads decide the order';
   return null;
 }
 

@@ -4,6 +4,7 @@ import { withIncrements } from '../equivalence/compare.js';
 import { caseToJson, type SpikeCase } from '../network/caseFile.js';
 import type { Network } from '../network/topology.js';
 import type { EventLogWriter } from '../streams/eventLog.js';
+import { trimSchedule, type ScheduleChoice } from '../streams/schedule.js';
 import { openSpikingNetwork, type ParallelOptions } from './openNetwork.js';
 import type { SnnOptions } from './spikingNetwork.js';
 import type { SnnStats } from './statistics.js';
@@ -12,6 +13,8 @@ export interface SnnCaseResult {
   layers: LayerResult[];
   predicted: number;
   stats: SnnStats;
+  /** The run's deliveries as a schedule (trailing fifo picks left out), when recorded. */
+  schedule: ScheduleChoice[] | null;
 }
 
 /** Options that describe a run, written into the event log header so a replay knows what it replays. */
@@ -36,7 +39,8 @@ export async function simulateCase(c: SpikeCase, options: SnnOptions & ParallelO
   const { snn, close } = await openSpikingNetwork(c.network, { countEvents: true, ...options });
   try {
     const r = await snn.runExample(c.input, c.target, c.alpha);
-    return { layers: withIncrements(r.layers, await snn.increments()), predicted: r.predicted, stats: snn.stats() };
+    const recorded = snn.recordedSchedule;
+    return { layers: withIncrements(r.layers, await snn.increments()), predicted: r.predicted, stats: snn.stats(), schedule: recorded ? trimSchedule(recorded) : null };
   } finally {
     await close();
   }

@@ -15,6 +15,7 @@ import { SpikeBus } from '../streams/bus.js';
 import type { Envelope } from '../streams/envelope.js';
 import { LogKind, PhaseMark, type EventLogWriter } from '../streams/eventLog.js';
 import { fifo, type Order } from '../streams/orders/index.js';
+import type { ScheduleChoice } from '../streams/schedule.js';
 import { PacketWriter, type Packet } from '../streams/packet.js';
 import { inputTime, type InputTiming } from '../streams/timing/inputTiming.js';
 import { LatencyModel, type LatencySpec } from '../streams/timing/latency.js';
@@ -52,6 +53,10 @@ export interface SnnOptions {
   countEvents?: boolean;
   /** A variant of the neuron rule (default the paper's; in this thread only: for the properties and `check --variant`). */
   rule?: NeuronRule;
+  /** Scripted delivery (streams/schedule.ts): these choices decide every delivery of each example, in place of the orders. */
+  schedule?: readonly ScheduleChoice[] | null;
+  /** Record each example's deliveries as a schedule (`recordedSchedule`); orders without split only. */
+  recordSchedule?: boolean;
 }
 
 /** One example's times (virtual time; NaN where a phase saw no spike). */
@@ -120,7 +125,10 @@ export class SpikingNetwork implements SpikingRun {
     const latency = options.latency ? new LatencyModel(options.latency, this.layerIndex.map((index, l) => ({ index, size: sizeOf(this.layers[l].outShape) })), seed) : null;
     this.inputTiming = latency ? (options.inputTiming ?? { kind: 'zero' }) : null;
     if (!latency && options.inputTiming && options.inputTiming.kind !== 'zero') throw new InputError('input timing needs a latency model (virtual time); give --latency too');
-    this.bus = new SpikeBus({ orders: options.orders ?? [FIFO], seed, packetCapacity: options.packetCapacity, latency });
+    if (options.schedule && latency) throw new InputError('--schedule: a latency model decides the delivery order (by arrival time); a schedule scripts runs without one');
+    if (options.schedule && options.recordSchedule) throw new InputError('--record-schedule: this run is scripted by --schedule already');
+    if (options.recordSchedule && latency) throw new InputError('--record-schedule: with a latency model the arrival times decide the order; there are no choices to record');
+    this.bus = new SpikeBus({ orders: options.orders ?? [FIFO], seed, packetCapacity: options.packetCapacity, latency, schedule: options.schedule, recordSchedule: options.recordSchedule });
     this.statistics = new SnnStatistics(this.layers, this.layerIndex);
     this.range = new SnnRangeGuard(network, this.layers, this.layerIndex, options.rangeCheck ?? 'auto');
     const L = this.layers.length - 1;
@@ -345,6 +353,11 @@ export class SpikingNetwork implements SpikingRun {
   }
 
   /** The orders' randomness restarts from `seed` (per sample, so its order does not depend on what ran before). */
+  /** The last example's deliveries as scripted picks, when recorded (`recordSchedule`). */
+  get recordedSchedule(): ScheduleChoice[] | null {
+    return this.bus.recordedSchedule;
+  }
+
   reseed(seed: number): void {
     this.bus.reseed(seed);
   }

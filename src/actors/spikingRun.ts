@@ -1,6 +1,7 @@
 /** What a spiking network offers its users, whichever way it runs (one thread, shards, or concurrent layer threads). */
 import { shapeLayerResults, type LayerResult } from '../equivalence/layerResults.js';
 import type { Network } from '../network/topology.js';
+import type { ScheduleChoice } from '../streams/schedule.js';
 import type { LayerState } from './compute.js';
 import type { SnnStats } from './statistics.js';
 
@@ -23,6 +24,8 @@ export interface SpikingRun {
   /** Seed the delivery order of the next examples (where an order is seeded at all). */
   reseed(seed: number): void;
   stats(): SnnStats;
+  /** The last example's deliveries as scripted picks (runs on the bus that record them). */
+  readonly recordedSchedule?: ScheduleChoice[] | null;
   dispose(): void;
 }
 

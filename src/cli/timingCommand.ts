@@ -13,11 +13,14 @@ import { imageAt } from '../train/data/dataset.js';
 import { loadDataset } from '../train/data/sources.js';
 import { checkModelFitsData } from '../train/evaluate.js';
 import type { TimingConfig } from '../verify/timing/sampleTiming.js';
-import { timingStudy } from '../verify/timing/study.js';
+import { timingStudy, type StudyRunner } from '../verify/timing/study.js';
+import type { TimingJob } from '../verify/timing/timingJobs.js';
+import type { ConfigPart } from '../verify/timing/timingService.js';
+import { readInputFile } from '../files.js';
 import { timingTable } from '../report/timingTable.js';
 import { defineCommand } from './command.js';
 import { dataOptions, seedOption, timingOptions, workersOption } from './commonOptions.js';
-import { choice, flag, integer, number, outputFile, outputFolder, repeatable } from './options.js';
+import { choice, flag, integer, number, outputFile, outputFolder, repeatable, text } from './options.js';
 import { startProgress, type Progress } from './progress.js';
 import { modelAlpha } from './verifyCommand.js';
 import { DEFAULT_EVENT_BUDGET } from '../actors/eventBudget.js';
@@ -43,12 +46,16 @@ export const timingCommand = defineCommand({
     seed: seedOption('seed of the delays and of the order of simultaneous arrivals'),
     budget: number({ above: 0, default: String(DEFAULT_EVENT_BUDGET), placeholder: '<events>', description: 'refuse samples whose event bound exceeds this many events' }),
     workers: workersOption('worker threads, each taking a contiguous part of the samples'),
+    queue: text({ placeholder: '<url>', description: 'redis://HOST:PORT: measure in jobs (configuration × --job-size images) on a BullMQ queue (`spikegrad worker` processes, anywhere), merged in index order: the same report and table as here' }),
+    jobSize: integer({ min: 1, max: 1_000_000, default: '100', description: 'test images per job, with --queue' }),
     table: outputFile({ description: 'per-sample results as a table: FILE.csv or FILE.arrow (Apache Arrow IPC)' }),
     plot: outputFolder({ placeholder: '<dir>', description: 'write the study\'s SVG charts into this folder' }),
     json: flag({ description: 'print one JSON object (progress stays on stderr)' }),
   },
-  check(o) {
+  check(o, { given }) {
     if (o.table) tableFormat(o.table);
+    if (o.queue !== undefined && given('workers')) throw new InputError('--workers: with --queue the images go to `spikegrad worker` processes (start one per core); leave out --workers');
+    if (given('jobSize') && o.queue === undefined) throw new InputError('--job-size: only used with --queue');
   },
   async run([file], o, { given }) {
     // Every grammar was checked option by option; these parse again into the objects the study uses.
@@ -65,13 +72,23 @@ export const timingCommand = defineCommand({
     const n = Math.min(o.samples, splits.test.count);
     const samples = Array.from({ length: n }, (_, i) => ({ input: imageAt(splits.test, i), target: splits.test.labels[i] }));
     let bar: Progress | null = null;
-    const { report, perSample } = await timingStudy(network, samples, alpha, { configs, seed: o.seed, eventBudget: o.budget, workers: o.workers }, {
+    const settings = { configs, seed: o.seed, eventBudget: o.budget };
+    let elsewhere: StudyRunner | undefined;
+    if (o.queue) {
+      const { sha256, submitJobs } = await import('../verify/jobQueue.js');
+      const { planSampleRanges } = await import('../verify/sampleJobs.js');
+      const { queueRunner } = await import('../verify/timing/timingJobs.js');
+      const bytes = readInputFile(file, 'model');
+      const ranges = planSampleRanges(sha256(bytes), o.dataset, o.dataDir, splits.test, n, o.jobSize);
+      elsewhere = queueRunner(ranges, alpha, settings, (jobs, onResult) => submitJobs<TimingJob, ConfigPart>(o.queue!, jobs, { blobs: [bytes], onResult }));
+    }
+    const { report, perSample } = await timingStudy(network, samples, alpha, { ...settings, workers: o.workers }, {
       onConfig: (c) => {
         bar?.stop();
         bar = startProgress(`timing ${c + 1}/${configs.length} ${configLabel(configs[c])} |{bar}| {value}/{total} samples | ETA {eta}s`, n);
       },
       onProgress: (done) => bar?.update(done),
-    }).finally(() => bar?.stop());
+    }, elsewhere).finally(() => bar?.stop());
     const heading = `${file}: ${n} ${o.dataset} test images, α ${alpha}, seed ${o.seed}`;
     if (o.plot) {
       await writeSvg(join(o.plot, 'timing-accuracy.svg'), accuracyOverTimeChart(report, heading));

@@ -13,7 +13,9 @@ import { trainOnlineSideBySide } from '../verify/onlineTraining.js';
 import { verifySamples } from '../verify/verifySamples.js';
 import { defineCommand } from './command.js';
 import { dataOptions, orderLabel, snnRunOptions, snnSettings } from './commonOptions.js';
-import { flag, integer, number, outputFile } from './options.js';
+import { flag, integer, number, outputFile, text } from './options.js';
+import { readInputFile } from '../files.js';
+import type { VerifyJob, VerifyPart } from '../verify/verifyJobs.js';
 import { startProgress, withProgress } from './progress.js';
 
 /** α of a model: as asked, else the one it was trained with, else 50. */
@@ -41,10 +43,18 @@ export const verifyCommand = defineCommand({
     trainSteps: integer({ min: 1, max: 100_000, placeholder: '<k>', description: 'then K mini-batches of on-line training through the SNN beside the integer ANN trainer, weights compared after every step' }),
     batch: integer({ min: 1, max: 4096, default: '8', description: 'mini-batch size for --train-steps' }),
     plot: outputFile({ description: 'relative synaptic operations per layer and direction as SVG' }),
+    queue: text({ placeholder: '<url>', description: 'redis://HOST:PORT: verify the images in jobs of --job-size on a BullMQ queue (`spikegrad worker` processes, anywhere), merged in index order: the same report as here' }),
+    jobSize: integer({ min: 1, max: 1_000_000, default: '100', description: 'test images per job, with --queue' }),
     json: flag({ description: 'print one JSON object (progress stays on stderr)' }),
   },
   check(o, { given }) {
     if (o.concurrent && o.trainSteps !== undefined) throw new InputError('--train-steps: on-line training changes the weights between examples, which the concurrent layer threads hold; run it without --concurrent');
+    if (o.queue !== undefined) {
+      if (o.concurrent) throw new InputError('--queue: each job verifies its images in one thread of a `spikegrad worker`; leave out --concurrent');
+      if (o.trainSteps !== undefined) throw new InputError('--train-steps: on-line training is one sequence of weight changes, which cannot be cut into jobs; run it without --queue');
+      if (given('workers')) throw new InputError('--workers: with --queue the images go to `spikegrad worker` processes (start one per core); leave out --workers');
+    }
+    if (given('jobSize') && o.queue === undefined) throw new InputError('--job-size: only used with --queue');
     if (given('batch') && o.trainSteps === undefined) throw new InputError('--batch: only used with --train-steps (the mini-batches of on-line training); verification runs one sample at a time');
   },
   async run([file], o, { given }) {
@@ -58,9 +68,21 @@ export const verifyCommand = defineCommand({
     const { options: snn } = snnSettings(o, given);
     const exactBarrier = snn.barrier!.kind === 'exact';
     const timing = { latency: snn.latency, barrier: snn.barrier, inputTiming: snn.inputTiming };
-    const report = await withProgress('verify |{bar}| {value}/{total} samples | ETA {eta}s', n, (p) =>
-      verifySamples(network, samples, alpha, { workers: o.concurrent ? 1 : o.workers, concurrent: o.concurrent, rangeCheck: o.rangeCheck, order: o.order, seed: o.seed, policy: o.policy, eventBudget: o.budget, ...timing, onProgress: (done) => p.update(done) }),
-    );
+    let jobs: number | null = null;
+    const report = await withProgress(`verify${o.queue ? ` on ${o.queue}` : ''} |{bar}| {value}/{total} samples | ETA {eta}s`, n, async (p) => {
+      if (!o.queue) return verifySamples(network, samples, alpha, { workers: o.concurrent ? 1 : o.workers, concurrent: o.concurrent, rangeCheck: o.rangeCheck, order: o.order, seed: o.seed, policy: o.policy, eventBudget: o.budget, ...timing, onProgress: (done) => p.update(done) });
+      const { sha256, submitJobs } = await import('../verify/jobQueue.js');
+      const { planSampleRanges } = await import('../verify/sampleJobs.js');
+      const { mergeVerifyParts, verifyJobs } = await import('../verify/verifyJobs.js');
+      const start = performance.now();
+      const bytes = readInputFile(file, 'model');
+      const ranges = planSampleRanges(sha256(bytes), o.dataset, o.dataDir, splits.test, n, o.jobSize);
+      jobs = ranges.length;
+      const settings = { order: o.order, seed: o.seed, policy: o.policy, eventBudget: o.budget, rangeCheck: o.rangeCheck, latency: o.latency ?? null, barrier: o.barrier, inputTiming: o.inputTiming };
+      let done = 0;
+      const parts = await submitJobs<VerifyJob, VerifyPart>(o.queue, verifyJobs(ranges, alpha, settings), { blobs: [bytes], onResult: (_k, index) => p.update((done += ranges[index].to - ranges[index].from)) });
+      return mergeVerifyParts(parts, (performance.now() - start) / 1000);
+    });
     // The yardstick: the integer ANN, forward and backward, one thread, on the same images.
     const ann = new IntegerAnn(network);
     const annStart = performance.now();
@@ -92,13 +114,13 @@ export const verifyCommand = defineCommand({
     if (o.json) {
       console.log(JSON.stringify({
         samples: report.samples, bitExact: report.bitExact, mismatches: report.failures.map((f) => ({ sample: f.index, differences: f.mismatches.map(describeMismatch) })),
-        accuracy: report.accuracy, annAccuracy: report.annAccuracy, relativeSynapticOps: layers, workers: report.workers, seconds: report.seconds,
+        accuracy: report.accuracy, annAccuracy: report.annAccuracy, relativeSynapticOps: layers, ...(jobs === null ? { workers: report.workers } : { queue: { url: o.queue, jobs } }), seconds: report.seconds,
         secondsPerImage: report.seconds / report.samples, annSecondsPerImage, online,
       }));
     } else {
       console.log(`bit-exact: ${report.bitExact}/${report.samples}`);
       for (const f of report.failures.slice(0, 10)) console.log(`  sample ${f.index}: ${f.mismatches.map(describeMismatch).join('; ')}`);
-      console.log(`SNN accuracy ${(100 * report.accuracy).toFixed(2)} % (integer ANN ${(100 * report.annAccuracy).toFixed(2)} %), ${report.workers} worker(s), ${((report.seconds / report.samples) * 1000).toFixed(1)} ms per image (integer ANN, forward and backward, one thread: ${(annSecondsPerImage * 1000).toFixed(1)} ms)`);
+      console.log(`SNN accuracy ${(100 * report.accuracy).toFixed(2)} % (integer ANN ${(100 * report.annAccuracy).toFixed(2)} %), ${jobs === null ? `${report.workers} worker(s)` : `${jobs} jobs on ${o.queue}`}, ${((report.seconds / report.samples) * 1000).toFixed(1)} ms per image (integer ANN, forward and backward, one thread: ${(annSecondsPerImage * 1000).toFixed(1)} ms)`);
       console.log('relative synaptic operations (SNN accumulations / ANN MACs; best case = integer ANN counts):');
       for (const l of layers) console.log(`  layer ${l.layer} ${l.kind.padEnd(7)} forward ${l.forward.toFixed(3)} (best ${l.forwardBestCase.toFixed(3)})  backward ${l.backward.toFixed(3)} (best ${l.backwardBestCase.toFixed(3)})`);
       if (online) console.log(`on-line SNN training: ${online.steps} steps, ${online.identical ? 'weights identical after every step' : `weights differ (${online.firstDifference})`}`);

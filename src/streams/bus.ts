@@ -16,6 +16,7 @@ import type { Envelope } from './envelope.js';
 import type { Order, OrderContext } from './orders/context.js';
 import { fifo } from './orders/fifo.js';
 import { PacketPool, type Packet } from './packet.js';
+import { ScriptedInFlight, type ScheduleChoice } from './schedule.js';
 import { isConstant, type Distribution } from './timing/distributions.js';
 import type { Direction, LatencyModel } from './timing/latency.js';
 
@@ -101,6 +102,13 @@ class EnvelopeHeap {
     return packets;
   }
 
+  /** How many in flight were sent before `seq`: the scripted pick that delivers it (for recording). */
+  sentBefore(seq: number): number {
+    let k = 0;
+    for (let i = 0; i < this.n; i++) if (this.items[i].seq < seq) k++;
+    return k;
+  }
+
   pop(): Envelope | undefined {
     if (this.n === 0) return undefined;
     const { items, at, rank, arrival } = this;
@@ -137,6 +145,10 @@ export interface BusOptions {
   packetCapacity?: number;
   /** Virtual time from a latency model instead of the orders. */
   latency?: LatencyModel | null;
+  /** Scripted delivery (streams/schedule.ts) instead of the orders: the choices of each example. */
+  schedule?: readonly ScheduleChoice[] | null;
+  /** Record each delivery as the scripted pick that makes it (orders without split, no latency model). */
+  recordSchedule?: boolean;
 }
 
 /** Capacity of the packets a timed send splits into. */
@@ -151,6 +163,9 @@ export class SpikeBus {
   deliveries = 0;
   private seq = 0;
   private readonly heap = new EnvelopeHeap();
+  private readonly scripted: ScriptedInFlight | null;
+  /** The current example's deliveries as scripted picks, when recorded. */
+  private recorded: number[] | null;
   private readonly inputs: Subject<Envelope>[] = [];
   /** The one receiver of each channel (its layer's runtime). */
   private readonly receivers: ((e: Envelope) => void)[] = [];
@@ -168,7 +183,14 @@ export class SpikeBus {
     this.ctx = { rng: new Rng(options.seed), pool: this.pool };
     this.orders = options.orders;
     this.latency = options.latency ?? null;
-    this.predictable = this.latency === null && this.orders.every((o) => o === fifo());
+    this.scripted = options.schedule ? new ScriptedInFlight(options.schedule, this.pool) : null;
+    this.recorded = options.recordSchedule ? [] : null;
+    this.predictable = this.latency === null && this.scripted === null && this.orders.every((o) => o === fifo());
+  }
+
+  /** The picks that replay the current example's deliveries (null unless recorded). */
+  get recordedSchedule(): ScheduleChoice[] | null {
+    return this.recorded && [...this.recorded];
   }
 
   /** The run's seeded generator (reseeded per example by `reseed`). */
@@ -184,6 +206,9 @@ export class SpikeBus {
   /** Virtual time restarts at 0 for each example, so figures do not depend on what ran before. */
   resetClock(): void {
     this.clock = 0;
+    // Each example is scripted (and recorded) from its first delivery.
+    this.scripted?.restart();
+    if (this.recorded) this.recorded.length = 0;
   }
 
   /** Restart the orders' randomness (per example, so a sample's order does not depend on what ran before). */
@@ -199,8 +224,9 @@ export class SpikeBus {
     const id = this.inputs.length;
     const input = new Subject<Envelope>();
     let stream: Observable<Envelope> = input;
-    if (!this.latency) for (const order of this.orders) stream = stream.pipe(order(this.ctx));
-    stream.subscribe((e) => this.heap.push(e));
+    if (!this.latency && !this.scripted) for (const order of this.orders) stream = stream.pipe(order(this.ctx));
+    const inFlight = this.scripted ?? this.heap;
+    stream.subscribe((e) => inFlight.push(e));
     this.inputs.push(input);
     this.receivers.push(() => {});
     if (this.latency && sender) {
@@ -292,7 +318,7 @@ export class SpikeBus {
   }
 
   get inFlight(): number {
-    return this.heap.size;
+    return (this.scripted ?? this.heap).size;
   }
 
   /**
@@ -301,15 +327,17 @@ export class SpikeBus {
    */
   run(budget = Infinity, stop: () => boolean = () => false): boolean {
     let left = budget;
+    const inFlight = this.scripted ?? this.heap;
     for (;;) {
-      const e = this.heap.pop();
+      const e = inFlight.pop();
       if (e === undefined) return true;
+      this.recorded?.push(this.heap.sentBefore(e.seq));
       this.clock = this.latency ? e.deliverAt : Math.max(this.clock + 1, e.deliverAt);
       this.deliveries++;
       this.receivers[e.channel](e);
       if (e.packet) (e.packet.capacity === SMALL_PACKET ? this.smallPool : this.pool).release(e.packet);
       if (stop()) return false;
-      if (--left <= 0 && this.heap.size > 0) return false;
+      if (--left <= 0 && inFlight.size > 0) return false;
     }
   }
 }

@@ -24,20 +24,23 @@ describe('spikegrad explore', () => {
     ['residual-tie=strict', 'mismatch'],
     ['relu-negative=off', 'mismatch'],
     ['residual=off', 'mismatch'],
-  ])('%s: %s, shrunk to a handful of neurons, and check reproduces it from the saved case', (variant, found) => {
+  ])('%s: %s, shrunk to a handful of neurons and of schedule choices, and check reproduces it from the saved files', (variant, found) => {
     const { r, out, report } = explore(variant);
     expect(r.status).toBe(1);
     expect(report.found).toBe(found);
     expect(report.neurons).toBeLessThanOrEqual(5);
+    expect(report.schedule.length).toBeLessThanOrEqual(5);
     expect(report.case.format).toBe('spikegrad-case/1');
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(report.case);
+    const scheduleFile = out.replace(/\.case\.json$/, '.schedule.json');
+    expect(JSON.parse(readFileSync(scheduleFile, 'utf8'))).toEqual({ format: 'spikegrad-schedule/1', policy: report.policy, choices: report.schedule });
     const args = report.reproduce.split(' ').slice(1);
-    expect(args.slice(0, 2)).toEqual(['check', out]);
+    expect(args).toEqual(['check', out, '--variant', variant, '--schedule', scheduleFile]);
     const again = runCli([...args, '--json']);
     expect(again.status).toBe(1);
-    expect(JSON.parse(again.stdout)).toMatchObject({ equal: false, found, variant });
-    // The same case under the paper's rule is exact.
-    expect(runCli(['check', out, ...args.slice(4)]).status).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ equal: false, found, variant, ...(found === 'mismatch' ? { schedule: report.schedule } : {}) });
+    // The same case and schedule under the paper's rule are exact.
+    expect(runCli(['check', out, '--schedule', scheduleFile]).status).toBe(0);
   });
 
   it('threshold=strict is harmless: the totals agree, only later (docs/algorithm.md §9)', () => {
@@ -60,5 +63,30 @@ describe('spikegrad properties', () => {
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ runs: 40, seed: 9, counterexamples: [] });
     expect(out.ran + out.refused).toBeGreaterThanOrEqual(40);
+  });
+
+  it('mutation testing: a flipped tie rule is caught, shrunk to a few neurons and a short schedule, saved as files that check replays', () => {
+    const saved = join(dir, 'counterexamples');
+    const r = runCli(['properties', '--variant', 'residual-tie=strict', '--only', 'snnEqualsAnn', '--runs', '100', '--seed', '1', '--counterexamples', saved, '--json']);
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.variant).toBe('residual-tie=strict');
+    const [c] = out.counterexamples;
+    expect(c.property).toBe('snnEqualsAnn');
+    const neurons = c.case.layers.reduce((n: number, l: { units?: number }) => n + (l.units ?? 0), 0);
+    expect(neurons).toBeLessThanOrEqual(5);
+    expect(c.schedule.choices.length).toBeLessThanOrEqual(5);
+    const caseFile = join(saved, `snnEqualsAnn-${c.seed}.case.json`), scheduleFile = join(saved, `snnEqualsAnn-${c.seed}.schedule.json`);
+    expect(c.reproduce).toBe(`spikegrad check ${caseFile} --variant residual-tie=strict --schedule ${scheduleFile}`);
+    expect(JSON.parse(readFileSync(caseFile, 'utf8'))).toEqual(c.case);
+    expect(JSON.parse(readFileSync(scheduleFile, 'utf8'))).toEqual(c.schedule);
+    expect(runCli(c.reproduce.split(' ').slice(1)).status).toBe(1);
+    expect(runCli(['check', caseFile, '--schedule', scheduleFile]).status).toBe(0);
+  });
+
+  it('a variant only where the spiking neurons run in this thread', () => {
+    const r = runCli(['properties', '--variant', 'residual=off', '--only', 'concurrentEqualsAnn']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--variant: concurrentEqualsAnn does not run the spiking neurons in this thread/);
   });
 });

@@ -44,6 +44,47 @@ describe('spikegrad check', () => {
   });
 });
 
+describe('spikegrad check --schedule and --record-schedule', () => {
+  it('records a seeded order as a schedule file and replays it: the same statistics, value for value', () => {
+    const file = join(dir, 'shuffle.schedule.json');
+    const live = runCli(['check', 'examples/small.case.json', '--order', 'shuffle', '--seed', '4', '--policy', 'burst', '--record-schedule', file, '--json']);
+    expect(live.status).toBe(0);
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(saved.format).toBe('spikegrad-schedule/1');
+    expect(saved.policy).toBe('burst');
+    expect(saved.choices.length).toBeGreaterThan(3);
+    const replay = runCli(['check', 'examples/small.case.json', '--schedule', file, '--json']);
+    expect(replay.status).toBe(0);
+    const a = JSON.parse(live.stdout), b = JSON.parse(replay.stdout);
+    expect(b.schedule).toEqual(saved.choices);
+    expect(b.snn).toEqual(a.snn);
+    expect(b.stats).toEqual(a.stats);
+    const text = runCli(['check', 'examples/small.case.json', '--schedule', file]);
+    expect(text.stdout).toMatch(new RegExp(`equal: the SNN \\(schedule ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(${saved.choices.length} choices\\), policy burst\\) matches`));
+  });
+
+  it('refuses what a schedule cannot go with, and a bad schedule file, naming the option or field (exit 2)', () => {
+    const file = join(dir, 'bad.schedule.json');
+    writeFileSync(file, JSON.stringify({ format: 'spikegrad-schedule/1', policy: 'single', choices: [1, 'x'] }));
+    const cases: [string[], RegExp][] = [
+      [['--schedule', file], /bad\.schedule\.json: choices\[1\]: expected a pick \(an integer ≥ 0\) or \[pick, cut\] with cut ≥ 1, found "x"/],
+      [['--schedule', 'examples/small.case.json'], /small\.case\.json: format: expected "spikegrad-schedule\/1", found "spikegrad-case\/1"/],
+      [['--schedule', join(dir, 'shuffle.schedule.json'), '--order', 'reverse'], /--schedule: the schedule decides every delivery; leave out --order/],
+      [['--schedule', join(dir, 'shuffle.schedule.json'), '--policy', 'single'], /--policy single: .*shuffle\.schedule\.json was made with policy burst/],
+      [['--schedule', join(dir, 'shuffle.schedule.json'), '--latency', 'const:1'], /leave out --latency/],
+      [['--record-schedule', join(dir, 'never.json'), '--order', 'split,shuffle'], /--record-schedule: --order split,shuffle regroups packets/],
+      [['--record-schedule', join(dir, 'never.json'), '--concurrent'], /--record-schedule: only runs ordered on the bus/],
+    ];
+    for (const [args, message] of cases) {
+      const r = runCli(['check', 'examples/small.case.json', ...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(() => statSync(join(dir, 'never.json'))).toThrow();
+  });
+});
+
 describe('spikegrad simulate --log and spikegrad replay', () => {
   it('replay rebuilds the live result from the log alone; the log is byte-identical per seed', () => {
     const log = join(dir, 'run.log');

@@ -11,13 +11,16 @@ import { replayEventLog } from '../../actors/replay.js';
 import { logHeader, simulateBatch, simulateCase } from '../../actors/simulateCase.js';
 import { runAnnBatch, runAnnCase } from '../../equivalence/layerResults.js';
 import { compareResults, describeMismatch } from '../../equivalence/compare.js';
-import { EventBudgetError } from '../../errors.js';
+import { EventBudgetError, QuiescenceError } from '../../errors.js';
 import { caseToJson, type SpikeCase } from '../../network/caseFile.js';
 import { decodeEventLog, EventLogWriter, LogKind, PhaseMark, type EventRecords } from '../../streams/eventLog.js';
 import { ConcurrentNetwork } from '../../actors/concurrent/concurrentNetwork.js';
 import { withIncrements } from '../../equivalence/compare.js';
 import { createHash } from 'node:crypto';
-import { parseOrders } from '../../streams/orders/index.js';
+import { neuronRule, PAPER_RULE, type NeuronRule, type VariantName } from '../../actors/kernels/neuronRule.js';
+import { fifo, parseOrders } from '../../streams/orders/index.js';
+import { trimSchedule, type ScheduleChoice } from '../../streams/schedule.js';
+import { scheduleToJson } from '../../streams/scheduleFile.js';
 import { parseInputTiming } from '../../streams/timing/inputTiming.js';
 import { parseLatency } from '../../streams/timing/latency.js';
 import { spikeCaseArbitrary, type CaseConstraints } from './arbitraries.js';
@@ -32,15 +35,37 @@ export const ORDER_SPECS = ['fifo', 'reverse', 'shuffle', 'split', 'delay', 'spl
 export const LATENCY_SPECS = ['const:1', 'exp:1', 'uniform:0-3', 'lognormal:0,1', 'exp:2;axon=uniform:0-5;processing=exp:0.5', 'forward=exp:1;backward=const:2'];
 
 export interface RunChoice {
+  /** Orders composed left to right, or `scripted` when `schedule` decides every delivery. */
   order: string;
   policy: SpikePolicy;
   seed: number;
+  /** A scripted run (streams/schedule.ts): shrinks to the fewest choices that still fail. */
+  schedule?: ScheduleChoice[];
   /** A latency model instead of the order (then the order is fifo). */
   latency?: string;
   inputTiming?: string;
 }
 
+/**
+ * A scripted run's choices: picks among what is in flight, now and then a packet cut short. Shrinking
+ * drops choices and lowers picks toward 0 (the oldest in flight, fifo).
+ */
+export const scheduleArbitrary: fc.Arbitrary<ScheduleChoice[]> = fc.array(
+  fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 12 }) }, { weight: 1, arbitrary: fc.tuple(fc.nat({ max: 12 }), fc.integer({ min: 1, max: 6 })) }),
+  { maxLength: 60 },
+);
+
+export const scriptedRun: fc.Arbitrary<RunChoice> = fc.record({
+  order: fc.constant('scripted'),
+  policy: fc.constantFrom<SpikePolicy>('single', 'burst'),
+  seed: fc.constant(0),
+  schedule: scheduleArbitrary,
+});
+
+/** Cross-shrinking: a counterexample under any order first tries the simplest scripted run (fifo), then shrinks its schedule. */
 export const runChoice: fc.Arbitrary<RunChoice> = fc.oneof(
+  { withCrossShrink: true },
+  { weight: 1, arbitrary: scriptedRun },
   { weight: 3, arbitrary: fc.record({ order: fc.constantFrom(...ORDER_SPECS), policy: fc.constantFrom<SpikePolicy>('single', 'burst'), seed: fc.integer({ min: 0, max: 1_000_000 }) }) },
   {
     weight: 1,
@@ -54,18 +79,53 @@ export const runChoice: fc.Arbitrary<RunChoice> = fc.oneof(
   },
 );
 
-export class PropertyFailure extends Error {}
+/** A property's counterexample: what failed, the case (spikegrad-case/1) and the run, with the command that reproduces it. */
+export class PropertyFailure extends Error {
+  constructor(
+    message: string,
+    readonly why: string = message,
+    readonly caseJson: Record<string, unknown> | null = null,
+    readonly run: RunChoice | null = null,
+    readonly variant: VariantName = 'paper',
+  ) {
+    super(message);
+  }
+}
 
-function fail(c: SpikeCase, run: RunChoice, why: string): never {
+/** The `spikegrad check` arguments that replay a run of case.json (and schedule.json, when scripted). */
+export function reproduceArguments(run: RunChoice, variant: VariantName = 'paper', caseFile = 'case.json', scheduleFile = 'schedule.json'): string {
+  const rule = variant === 'paper' ? '' : ` --variant ${variant}`;
+  if (run.schedule) return `check ${caseFile}${rule} --schedule ${scheduleFile}`;
+  return `check ${caseFile}${rule} --order ${run.order} --seed ${run.seed} --policy ${run.policy}${run.latency ? ` --latency "${run.latency}" --input-timing ${run.inputTiming}` : ''}`;
+}
+
+/** The schedule file of a scripted run (null for an ordered one). */
+export const scheduleOf = (run: RunChoice): Record<string, unknown> | null => (run.schedule ? scheduleToJson({ choices: trimSchedule(run.schedule), policy: run.policy }) : null);
+
+function fail(c: SpikeCase, run: RunChoice, why: string, variant: VariantName = 'paper'): never {
+  const caseJson = caseToJson(c);
+  const schedule = scheduleOf(run);
   throw new PropertyFailure(
-    `${why}\nreproduce: save the case below as case.json and run\n  spikegrad check case.json --order ${run.order} --seed ${run.seed} --policy ${run.policy}${run.latency ? ` --latency "${run.latency}" --input-timing ${run.inputTiming}` : ''}\n` +
-      JSON.stringify(caseToJson(c)),
+    `${why}\nreproduce: save the case below as case.json${schedule ? ' and the schedule as schedule.json' : ''} and run\n  spikegrad ${reproduceArguments(run, variant)}\n` +
+      JSON.stringify(caseJson) + (schedule ? `\n${JSON.stringify(schedule)}` : ''),
+    why, caseJson, run, variant,
   );
 }
 
+/** A run that never becomes quiet (possible under a variant of the rule) is a counterexample like any other. */
+async function quietOrFail<T>(c: SpikeCase, run: RunChoice, variant: VariantName, simulate: () => Promise<T>): Promise<T> {
+  try {
+    return await simulate();
+  } catch (e) {
+    if (e instanceof QuiescenceError) fail(c, run, `no quiescence: ${e.message}`, variant);
+    throw e;
+  }
+}
+
 /** In this thread: the sharded runs have their own property with pools reused across cases. */
-const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET) => ({
-  orders: parseOrders(run.order), seed: run.seed, policy: run.policy, eventBudget: budget, workers: 1,
+const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET, rule: NeuronRule = PAPER_RULE) => ({
+  rule,
+  orders: run.schedule ? [fifo()] : parseOrders(run.order), schedule: run.schedule ?? null, seed: run.seed, policy: run.policy, eventBudget: budget, workers: 1,
   latency: run.latency ? parseLatency(run.latency) : null, inputTiming: run.inputTiming ? parseInputTiming(run.inputTiming) : undefined,
 });
 
@@ -77,68 +137,77 @@ export const tally = { ran: 0, refused: 0, refusalsRechecked: 0 };
  * worst-case bound and the bound from what arrived; budget refusals are justified (the run, repeated
  * without the budget, sends more events than it).
  */
-export function snnEqualsAnn(constraints: CaseConstraints = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+export function snnEqualsAnn(constraints: CaseConstraints = {}, variant: VariantName = 'paper'): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  const rule = neuronRule(variant);
   return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
     const ann = runAnnCase(c);
     const bound = computeEventBound(c.network, c.input, c.alpha);
     let snn;
     try {
-      snn = await simulateCase(c, snnOptions(run));
+      snn = await simulateCase(c, snnOptions(run, PROPERTY_BUDGET, rule));
     } catch (e) {
+      if (e instanceof QuiescenceError) fail(c, run, `no quiescence: ${e.message}`, variant);
       if (!(e instanceof EventBudgetError)) throw e;
       tally.refused++;
-      if (!(bound.total > PROPERTY_BUDGET)) fail(c, run, `refused by the budget although its worst-case bound ${bound.total} is within ${PROPERTY_BUDGET}`);
+      if (!(bound.total > PROPERTY_BUDGET)) fail(c, run, `refused by the budget although its worst-case bound ${bound.total} is within ${PROPERTY_BUDGET}`, variant);
       if (bound.total > RERUN_LIMIT) return;
       // Justified only if the run really sends more: run it without the budget and count.
       tally.refusalsRechecked++;
-      snn = await simulateCase(c, snnOptions(run, Infinity));
-      if (!(snn.stats.eventBound.measured > PROPERTY_BUDGET)) fail(c, run, `refused by the budget of ${PROPERTY_BUDGET} events, but the run sends only ${snn.stats.eventBound.measured}`);
+      snn = await simulateCase(c, snnOptions(run, Infinity, rule));
+      if (!(snn.stats.eventBound.measured > PROPERTY_BUDGET)) fail(c, run, `refused by the budget of ${PROPERTY_BUDGET} events, but the run sends only ${snn.stats.eventBound.measured}`, variant);
     }
     tally.ran++;
     const { measured, fromArrivals } = snn.stats.eventBound;
-    if (fromArrivals === null || measured > fromArrivals || fromArrivals > bound.total) fail(c, run, `events ${measured}, bound from what arrived ${fromArrivals}, worst-case bound ${bound.total}: not in order`);
+    if (fromArrivals === null || measured > fromArrivals || fromArrivals > bound.total) fail(c, run, `events ${measured}, bound from what arrived ${fromArrivals}, worst-case bound ${bound.total}: not in order`, variant);
     const mismatches = compareResults(ann.layers, snn.layers, 5);
-    if (mismatches.length > 0) fail(c, run, `SNN differs from the integer ANN: ${mismatches.map(describeMismatch).join('; ')}`);
+    if (mismatches.length > 0) fail(c, run, `SNN differs from the integer ANN: ${mismatches.map(describeMismatch).join('; ')}`, variant);
     snn.stats.layers.forEach((l, p) => {
       const b = bound.layers[p];
       if (l.forward.events > b.forward || l.backward.events > b.backward) {
-        fail(c, run, `layer ${l.layer} emitted ${l.forward.events}/${l.backward.events} events, over its bound ${b.forward}/${b.backward}`);
+        fail(c, run, `layer ${l.layer} emitted ${l.forward.events}/${l.backward.events} events, over its bound ${b.forward}/${b.backward}`, variant);
       }
     });
   });
 }
 
 /** Event counts: ≥ |net| with the same parity; the classification layer never emits a forward spike. */
-export function eventCountsAreConsistent(constraints: CaseConstraints = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+export function eventCountsAreConsistent(constraints: CaseConstraints = {}, variant: VariantName = 'paper'): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  const rule = neuronRule(variant);
   return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
-    const { stats } = await simulateCase(c, snnOptions(run));
+    const { stats } = await quietOrFail(c, run, variant, () => simulateCase(c, snnOptions(run, PROPERTY_BUDGET, rule)));
     const top = stats.layers[stats.layers.length - 1];
-    if (top.forward.events !== 0) fail(c, run, `the classification layer emitted ${top.forward.events} forward spikes`);
+    if (top.forward.events !== 0) fail(c, run, `the classification layer emitted ${top.forward.events} forward spikes`, variant);
     for (const l of stats.layers) {
       for (const phase of [l.forward, l.backward]) {
-        if (phase.redundant < 0 || phase.redundant % 2 !== 0) fail(c, run, `layer ${l.layer}: ${phase.events} events vs net count ${phase.netCount}`);
+        if (phase.redundant < 0 || phase.redundant % 2 !== 0) fail(c, run, `layer ${l.layer}: ${phase.events} events vs net count ${phase.netCount}`, variant);
       }
     }
   });
 }
 
 /** Replaying the log gives the live result and statistics; no relu neuron's count ever goes below zero. */
-export function replayEqualsLiveRun(constraints: CaseConstraints = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+export function replayEqualsLiveRun(constraints: CaseConstraints = {}, variant: VariantName = 'paper'): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+  const rule = neuronRule(variant);
   return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
     const mem = EventLogWriter.inMemory(logHeader(c, run));
-    const live = await simulateCase(c, { ...snnOptions(run), log: mem.writer });
+    const live = await quietOrFail(c, run, variant, () => simulateCase(c, { ...snnOptions(run, PROPERTY_BUDGET, rule), log: mem.writer }));
     const bytes = mem.bytes();
     const log = decodeEventLog(bytes);
-    const replayed = replayEventLog(log);
+    let replayed: ReturnType<typeof replayEventLog>;
+    try {
+      replayed = replayEventLog(log);
+    } catch (e) {
+      fail(c, run, `replay refused the live run's log: ${(e as Error).message}`, variant);
+    }
     const mismatches = compareResults(live.layers, replayed.layers, 5);
-    if (mismatches.length > 0) fail(c, run, `replay differs from the live run: ${mismatches.map(describeMismatch).join('; ')}`);
-    if (JSON.stringify(replayed.stats) !== JSON.stringify(live.stats)) fail(c, run, `replayed statistics differ from the live run's: ${JSON.stringify(replayed.stats)} vs ${JSON.stringify(live.stats)}`);
+    if (mismatches.length > 0) fail(c, run, `replay differs from the live run: ${mismatches.map(describeMismatch).join('; ')}`, variant);
+    if (JSON.stringify(replayed.stats) !== JSON.stringify(live.stats)) fail(c, run, `replayed statistics differ from the live run's: ${JSON.stringify(replayed.stats)} vs ${JSON.stringify(live.stats)}`, variant);
     // Same case, order and seed: the same log, byte for byte.
     const again = EventLogWriter.inMemory(logHeader(c, run));
-    await simulateCase(c, { ...snnOptions(run), log: again.writer });
-    if (Buffer.compare(Buffer.from(bytes), Buffer.from(again.bytes())) !== 0) fail(c, run, 'two runs with the same seed wrote different logs');
+    await simulateCase(c, { ...snnOptions(run, PROPERTY_BUDGET, rule), log: again.writer });
+    if (Buffer.compare(Buffer.from(bytes), Buffer.from(again.bytes())) !== 0) fail(c, run, 'two runs with the same seed wrote different logs', variant);
     const relu = new Map<number, Float64Array>();
     c.network.layers.forEach((layer, i) => {
       if (layer.kind !== 'flatten' && layer.activation === 'relu' && i < c.network.layers.length - 1) relu.set(i, new Float64Array(layer.outShape[0] * layer.outShape[1] * layer.outShape[2]));
@@ -147,22 +216,23 @@ export function replayEqualsLiveRun(constraints: CaseConstraints = {}): fc.IAsyn
     for (let k = 0; k < r.count; k++) {
       if (r.kind[k] !== LogKind.Spike && r.kind[k] !== LogKind.ResidualSpike) continue;
       const S = relu.get(r.layer[k]);
-      if (S && (S[r.neuron[k]] += r.value[k]) < 0) fail(c, run, `relu neuron ${r.neuron[k]} of layer ${r.layer[k]} went below zero at record ${k}`);
+      if (S && (S[r.neuron[k]] += r.value[k]) < 0) fail(c, run, `relu neuron ${r.neuron[k]} of layer ${r.layer[k]} went below zero at record ${k}`, variant);
     }
   });
 }
 
 /** A mini-batch through one SNN: summed increments equal the ANN's sums. */
-export function batchIncrementsEqual(constraints: CaseConstraints = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
+export function batchIncrementsEqual(constraints: CaseConstraints = {}, variant: VariantName = 'paper'): fc.IAsyncPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
+  const rule = neuronRule(variant);
   return fc.asyncProperty(spikeCaseArbitrary(constraints), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }), runChoice, async (c, seeds, run) => {
     const classes = c.network.layers[c.network.layers.length - 1].outShape[0];
     const samples = seeds.map((s, k) => ({ input: c.input.map((x, j) => (k === 0 ? x : ((x * (s % 5)) + j) % 13)), target: Math.abs(s) % classes }));
     fc.pre(samples.every((s) => computeEventBound(c.network, s.input, c.alpha).total <= PROPERTY_BUDGET));
     const ann = runAnnBatch(c.network, samples, c.alpha);
-    const snn = await simulateBatch(c.network, samples, c.alpha, snnOptions(run));
+    const snn = await quietOrFail(c, run, variant, () => simulateBatch(c.network, samples, c.alpha, snnOptions(run, PROPERTY_BUDGET, rule)));
     const mismatches = compareResults(ann.increments, snn.increments, 5);
-    if (mismatches.length > 0) fail(c, run, `batch of ${samples.length}: summed increments differ: ${mismatches.map(describeMismatch).join('; ')}`);
-    if (ann.predictions.join() !== snn.predictions.join()) fail(c, run, 'predictions differ');
+    if (mismatches.length > 0) fail(c, run, `batch of ${samples.length}: summed increments differ: ${mismatches.map(describeMismatch).join('; ')}`, variant);
+    if (ann.predictions.join() !== snn.predictions.join()) fail(c, run, 'predictions differ', variant);
   });
 }
 

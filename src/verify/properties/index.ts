@@ -6,9 +6,11 @@
 export { spikeCaseArbitrary, type CaseConstraints } from './arbitraries.js';
 export {
   batchIncrementsEqual, checkProperty, concurrentEqualsAnn, eventCountsAreConsistent, LATENCY_SPECS, ORDER_SPECS, PROPERTY_BUDGET, PropertyFailure,
-  replayEqualsLiveRun, runChoice, shardedEqualsAnn, snnEqualsAnn, type RunChoice,
+  replayEqualsLiveRun, reproduceArguments, runChoice, scheduleArbitrary, scriptedRun, shardedEqualsAnn, snnEqualsAnn, type RunChoice,
 } from './equivalence.js';
 export { exploreVariant, variantEqualsAnn, VariantFinding, type ExploreReport, type Finding } from './variants.js';
 export { tfjsMirrorEqualsAnn } from './tfjsMirror.js';
 export { neuronRule, PAPER_RULE, VARIANT_NAMES, type NeuronRule, type VariantName } from '../../actors/kernels/neuronRule.js';
 export type { SpikeCase } from '../../network/caseFile.js';
+export { trimSchedule, type ScheduleChoice } from '../../streams/schedule.js';
+export { parseSchedule, scheduleToJson, SCHEDULE_FORMAT, type ScheduleFile } from '../../streams/scheduleFile.js';

@@ -40,7 +40,7 @@ function chw(t: tf.Tensor): number[] {
 
 function check(c: SpikeCase): void {
   const fail = (why: string): never => {
-    throw new PropertyFailure(`${why}\ncase: ${JSON.stringify(caseToJson(c))}`);
+    throw new PropertyFailure(`${why}\ncase: ${JSON.stringify(caseToJson(c))}`, why, caseToJson(c));
   };
   const ann = runAnnCase(c).layers;
   const model = new TfjsNetwork(c.network, { gradient: 'spike', alpha: c.alpha });

@@ -37,13 +37,13 @@ export interface StudyHooks {
   onProgress?: (done: number) => void;
 }
 
-/** Measures one configuration at a time over all samples, in this thread or in workers. */
-interface Runner {
+/** Measures one configuration at a time over all samples: in this thread, in worker threads, or on a queue. */
+export interface StudyRunner {
   measure(config: number, onProgress?: (done: number) => void): Promise<ConfigPart[]>;
   close(): Promise<void>;
 }
 
-function localRunner(network: Network, samples: readonly BatchSample[], alpha: number, settings: TimingSettings): Runner {
+function localRunner(network: Network, samples: readonly BatchSample[], alpha: number, settings: TimingSettings): StudyRunner {
   const samplers = settings.configs.map((c) => new TimingSampler(network, c, settings.seed, settings.eventBudget));
   return {
     async measure(config, onProgress) {
@@ -56,7 +56,7 @@ function localRunner(network: Network, samples: readonly BatchSample[], alpha: n
   };
 }
 
-async function workerRunner(network: Network, samples: readonly BatchSample[], alpha: number, settings: TimingSettings, workers: number): Promise<Runner> {
+async function workerRunner(network: Network, samples: readonly BatchSample[], alpha: number, settings: TimingSettings, workers: number): Promise<StudyRunner> {
   const pool = new WorkerPool<TimingApi>('samples', TIMING_WORKER, workers);
   try {
     const spec = networkSpec(network);
@@ -98,12 +98,14 @@ export async function timingStudy(
   alpha: number,
   settings: TimingSettings & { workers?: number },
   hooks: StudyHooks = {},
+  /** Where the samples are measured instead of here (a queue); it must return parts in index order. */
+  elsewhere?: StudyRunner,
 ): Promise<TimingStudyResult> {
   if (samples.length === 0) throw new InputError('timing: no samples to study');
   if (settings.configs.length === 0) throw new InputError('timing: no configuration to study');
   const workers = Math.min(checkWorkers(settings.workers ?? defaultWorkers()), samples.length);
   const plain: TimingSettings = { configs: settings.configs, seed: settings.seed, eventBudget: settings.eventBudget };
-  const runner = workers <= 1 ? localRunner(network, samples, alpha, plain) : await workerRunner(network, samples, alpha, plain, workers);
+  const runner = elsewhere ?? (workers <= 1 ? localRunner(network, samples, alpha, plain) : await workerRunner(network, samples, alpha, plain, workers));
   try {
     const perSample: SampleTiming[][] = [];
     const configs: ConfigSummary[] = [];
