@@ -14,7 +14,7 @@ describe('event-driven SNN ≡ integer ANN (fast-check)', async () => {
   it('event counts ≥ |net counts| with their parity; the classification layer never fires forward', async () => {
     await checkProperty(PROPERTIES.eventCountsAreConsistent(), RUNS, SEED + 1);
   });
-  it('replaying the log equals the live run, logs are byte-identical per seed, relu counts never negative', async () => {
+  it('replaying the log equals the live run under every barrier, logs are byte-identical per seed, relu counts never negative', async () => {
     await checkProperty(PROPERTIES.replayEqualsLiveRun(), 150, SEED + 2);
   });
   it('mini-batches: summed increments equal the integer ANN sums', async () => {

@@ -50,7 +50,14 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
   const counts = layers.map((layer) => ({ forward: new Float64Array(sizeOf(layer.outShape)), backward: new Float64Array(sizeOf(layer.outShape)) }));
   const topU = new Float64Array(sizeOf(layers[L].outShape));
   const phases: Record<Direction, PhaseStats>[] = layers.map(() => ({ forward: emptyPhaseStats(), backward: emptyPhaseStats() }));
-  const accumulationsAtStart = layers.map(() => 0);
+  /** Accumulations counted per event as it is applied, so that late arrivals (imperfect barriers, after a layer went quiet) count as in the live run. */
+  const counted = (l: number, direction: Direction, apply: () => void) => {
+    const before = kernels[l].accumulations;
+    apply();
+    phases[l][direction].accumulations += kernels[l].accumulations - before;
+  };
+  const accumulate = (l: number, direction: Direction, neuron: number, value: number) =>
+    counted(l, direction, () => (direction === 'forward' ? kernels[l].accumulateForward(event(neuron, value)) : kernels[l].accumulateBackward(event(neuron, value))));
   let deliveries = 0;
   let inputEvents = 0;
   let ended = true;
@@ -92,17 +99,10 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
           deliveries += value;
           ended = true;
           break;
-        case PhaseMark.ForwardStart:
-        case PhaseMark.BackwardStart:
-          accumulationsAtStart[p] = kernels[p].accumulations;
-          break;
         case PhaseMark.ForwardQuiet:
-        case PhaseMark.BackwardQuiet: {
-          const stats = phases[p][direction];
-          stats.accumulations += kernels[p].accumulations - accumulationsAtStart[p];
-          stats.quietAt = Math.max(stats.quietAt, r.time[k]);
+        case PhaseMark.BackwardQuiet:
+          phases[p][direction].quietAt = Math.max(phases[p][direction].quietAt, r.time[k]);
           break;
-        }
       }
       continue;
     }
@@ -110,7 +110,7 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
       if (neuron < 0 || neuron >= input.length) fail(k, `input neuron ${neuron} out of range`);
       inputEvents++;
       input[neuron] = value;
-      kernels[0].accumulateForward(event(neuron, value));
+      accumulate(0, 'forward', neuron, value);
       continue;
     }
     const p = position.get(r.layer[k]);
@@ -121,12 +121,12 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
       if (p === L) fail(k, 'the classification layer never emits forward spikes');
       phases[p!].forward[kind === LogKind.Spike ? 'standardEvents' : 'residualEvents']++;
       counts[p!].forward[neuron]++;
-      kernel.applyForwardSpike(neuron, value);
-      kernels[p! + 1].accumulateForward(event(neuron, value));
+      counted(p!, 'forward', () => kernel.applyForwardSpike(neuron, value));
+      accumulate(p! + 1, 'forward', neuron, value);
     } else if (kind === LogKind.TopError) {
       if (p !== L) fail(k, 'a top error record outside the classification layer');
       // The forward pass is over: surrogate derivatives from the final states, as the live run takes them.
-      if (!backward) kernels.forEach((kl, l) => kl.startBackward(l === 0 ? input : kernels[l - 1].S));
+      if (!backward) kernels.forEach((kl, l) => counted(l, 'backward', () => kl.startBackward(l === 0 ? input : kernels[l - 1].S)));
       backward = true;
       kernel.U[neuron] = value;
       topU[neuron] = value;
@@ -134,8 +134,8 @@ export function replayEventLog(log: EventLog, file = 'event log'): ReplayResult 
       if (!backward) fail(k, 'an error spike before the top error');
       phases[p!].backward[kind === LogKind.ErrorSpike ? 'standardEvents' : 'residualEvents']++;
       counts[p!].backward[neuron]++;
-      kernel.applyErrorSpike(neuron, value);
-      if (p! > 0) kernels[p! - 1].accumulateBackward(event(neuron, value));
+      counted(p!, 'backward', () => kernel.applyErrorSpike(neuron, value));
+      if (p! > 0) accumulate(p! - 1, 'backward', neuron, value);
     } else {
       fail(k, `unknown record kind ${kind}`);
     }

@@ -1,5 +1,5 @@
 /** Timing from the command line: simulate and check with latency models, replay, log2arrow, timing, verify drift. */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -44,6 +44,25 @@ describe('one run, looked at closely', () => {
     expect(r.status).toBe(0);
     expect(readEventLog(timeout).header.barrier).toBe('timeout:1');
     expect(JSON.parse(runCli(['replay', timeout, '--json']).stdout).layers).toEqual(JSON.parse(r.stdout).layers);
+  });
+
+  it('an event arriving after its layer timed out is counted by replay as by the live run', () => {
+    // Layer 0 sends its one residual spike; layer 1 has timed out by then and integrates it late.
+    const late = join(dir, 'late.case.json');
+    writeFileSync(late, JSON.stringify({
+      format: 'spikegrad-case/1', inputShape: [2], target: 0, alpha: 1, input: [1, -1],
+      layers: [
+        { kind: 'dense', units: 1, activation: 'linear', theta: 2, thetaBp: 1, weights: [0, 0], bias: [-1] },
+        { kind: 'dense', units: 1, activation: 'linear', theta: 1, thetaBp: 1, weights: [0], bias: [0] },
+      ],
+    }));
+    const log = join(dir, 'late.log');
+    const live = runCli(['simulate', late, '--latency', 'const:1', '--input-timing', 'spread:exp:2', '--barrier', 'timeout:4', '--log', log, '--workers', '1', '--json']);
+    expect(live.status).toBe(0);
+    const a = JSON.parse(live.stdout);
+    expect(a.stats.layers[1].forward.accumulations).toBe(1);
+    const replayed = JSON.parse(runCli(['replay', log, '--json']).stdout);
+    expect(replayed.stats).toEqual(a.stats);
   });
 
   it('log2arrow writes the records as an Arrow table', () => {

@@ -11,7 +11,8 @@ import { replayEventLog } from '../../actors/replay.js';
 import { logHeader, simulateBatch, simulateCase } from '../../actors/simulateCase.js';
 import { runAnnBatch, runAnnCase } from '../../equivalence/layerResults.js';
 import { compareResults, describeMismatch } from '../../equivalence/compare.js';
-import { EventBudgetError, QuiescenceError } from '../../errors.js';
+import { EventBudgetError, InputError, QuiescenceError } from '../../errors.js';
+import { parseBarrier } from '../../actors/barrier.js';
 import { caseToJson, type SpikeCase } from '../../network/caseFile.js';
 import { decodeEventLog, EventLogWriter, LogKind, PhaseMark, type EventRecords } from '../../streams/eventLog.js';
 import { ConcurrentNetwork } from '../../actors/concurrent/concurrentNetwork.js';
@@ -44,6 +45,8 @@ export interface RunChoice {
   /** A latency model instead of the order (then the order is fifo). */
   latency?: string;
   inputTiming?: string;
+  /** With a latency model: the barrier (default exact). */
+  barrier?: string;
 }
 
 /**
@@ -55,29 +58,59 @@ export const scheduleArbitrary: fc.Arbitrary<ScheduleChoice[]> = fc.array(
   { maxLength: 60 },
 );
 
-export const scriptedRun: fc.Arbitrary<RunChoice> = fc.record({
-  order: fc.constant('scripted'),
-  policy: fc.constantFrom<SpikePolicy>('single', 'burst'),
-  seed: fc.constant(0),
-  schedule: scheduleArbitrary,
-});
+/** Barriers (docs/timing.md), for runs under a latency model: only `exact` guarantees equality; the others are what is measured. */
+export const BARRIER_SPECS = ['exact', 'timeout:1', 'timeout:4', 'timeout:1000', 'none'];
 
-/** Cross-shrinking: a counterexample under any order first tries the simplest scripted run (fifo), then shrinks its schedule. */
-export const runChoice: fc.Arbitrary<RunChoice> = fc.oneof(
-  { withCrossShrink: true },
-  { weight: 1, arbitrary: scriptedRun },
-  { weight: 3, arbitrary: fc.record({ order: fc.constantFrom(...ORDER_SPECS), policy: fc.constantFrom<SpikePolicy>('single', 'burst'), seed: fc.integer({ min: 0, max: 1_000_000 }) }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      order: fc.constant('fifo'),
-      policy: fc.constantFrom<SpikePolicy>('single', 'burst'),
-      seed: fc.integer({ min: 0, max: 1_000_000 }),
-      latency: fc.constantFrom(...LATENCY_SPECS),
-      inputTiming: fc.constantFrom('zero', 'latency:6', 'spread:exp:2'),
-    }),
-  },
-);
+/** Which runs to draw. */
+export interface RunConstraints {
+  /** Delivery orders on the bus (default ORDER_SPECS; [] for none). */
+  orders?: readonly string[];
+  /** Scripted runs, whose schedules shrink (default true). */
+  scripted?: boolean;
+  /** Latency models (default LATENCY_SPECS; [] for none); their runs take the barriers below. */
+  latencies?: readonly string[];
+  /** Barriers of the latency-model runs (default exact only). */
+  barriers?: readonly string[];
+  policies?: readonly SpikePolicy[];
+  /** When input events arrive in latency-model runs (default zero, latency:6, spread:exp:2). */
+  inputTimings?: readonly string[];
+}
+
+/**
+ * Runs: scripted, ordered on the bus, or timed by a latency model (with a barrier). Cross-shrinking: a
+ * counterexample under any run first tries the simplest scripted run (fifo), then shrinks its schedule.
+ */
+export function runChoiceArbitrary(constraints: RunConstraints = {}): fc.Arbitrary<RunChoice> {
+  const policy = fc.constantFrom<SpikePolicy>(...(constraints.policies ?? ['single', 'burst']));
+  const seed = fc.integer({ min: 0, max: 1_000_000 });
+  const orders = constraints.orders ?? ORDER_SPECS;
+  const latencies = constraints.latencies ?? LATENCY_SPECS;
+  const barriers = constraints.barriers ?? ['exact'];
+  const branches: { weight: number; arbitrary: fc.Arbitrary<RunChoice> }[] = [];
+  if (constraints.scripted ?? true) branches.push({ weight: 1, arbitrary: fc.record({ order: fc.constant('scripted'), policy, seed: fc.constant(0), schedule: scheduleArbitrary }) });
+  if (orders.length > 0) branches.push({ weight: 3, arbitrary: fc.record({ order: fc.constantFrom(...orders), policy, seed }) });
+  if (latencies.length > 0) {
+    branches.push({
+      weight: 1,
+      arbitrary: fc.record({
+        order: fc.constant('fifo'), policy, seed,
+        latency: fc.constantFrom(...latencies),
+        inputTiming: fc.constantFrom(...(constraints.inputTimings ?? ['zero', 'latency:6', 'spread:exp:2'])),
+        barrier: fc.constantFrom(...barriers),
+      }).map(({ barrier, ...run }) => (barrier === 'exact' ? run : { ...run, barrier })),
+    });
+  }
+  if (branches.length === 0) throw new InputError('runChoiceArbitrary: no kind of run left (scripted, orders and latencies all turned off)');
+  return fc.oneof({ withCrossShrink: true }, ...branches);
+}
+
+export const scriptedRun: fc.Arbitrary<RunChoice> = runChoiceArbitrary({ orders: [], latencies: [] });
+
+/** Every kind of run under the exact barrier: what the equivalence properties draw. */
+export const runChoice: fc.Arbitrary<RunChoice> = runChoiceArbitrary();
+
+/** Every kind of run, the imperfect barriers included: a log must replay whatever the run did. */
+export const anyBarrierRun: fc.Arbitrary<RunChoice> = runChoiceArbitrary({ barriers: BARRIER_SPECS });
 
 /** A property's counterexample: what failed, the case (spikegrad-case/1) and the run, with the command that reproduces it. */
 export class PropertyFailure extends Error {
@@ -96,7 +129,7 @@ export class PropertyFailure extends Error {
 export function reproduceArguments(run: RunChoice, variant: VariantName = 'paper', caseFile = 'case.json', scheduleFile = 'schedule.json'): string {
   const rule = variant === 'paper' ? '' : ` --variant ${variant}`;
   if (run.schedule) return `check ${caseFile}${rule} --schedule ${scheduleFile}`;
-  return `check ${caseFile}${rule} --order ${run.order} --seed ${run.seed} --policy ${run.policy}${run.latency ? ` --latency "${run.latency}" --input-timing ${run.inputTiming}` : ''}`;
+  return `check ${caseFile}${rule} --order ${run.order} --seed ${run.seed} --policy ${run.policy}${run.latency ? ` --latency "${run.latency}" --input-timing ${run.inputTiming}` : ''}${run.barrier ? ` --barrier ${run.barrier}` : ''}`;
 }
 
 /** The schedule file of a scripted run (null for an ordered one). */
@@ -127,7 +160,16 @@ const snnOptions = (run: RunChoice, budget = PROPERTY_BUDGET, rule: NeuronRule =
   rule,
   orders: run.schedule ? [fifo()] : parseOrders(run.order), schedule: run.schedule ?? null, seed: run.seed, policy: run.policy, eventBudget: budget, workers: 1,
   latency: run.latency ? parseLatency(run.latency) : null, inputTiming: run.inputTiming ? parseInputTiming(run.inputTiming) : undefined,
+  barrier: run.barrier ? parseBarrier(run.barrier) : undefined,
 });
+
+/** What the properties on the bus take besides the case constraints. */
+export interface PropertyOptions {
+  /** The spiking neurons under a variant of the rule (mutation testing); default the paper's. */
+  variant?: VariantName;
+  /** The runs to draw (default `runChoice`: every kind under the exact barrier). */
+  runs?: fc.Arbitrary<RunChoice>;
+}
 
 /** Statistics gathered by the properties (how many cases ran, were refused, re-checked). */
 export const tally = { ran: 0, refused: 0, refusalsRechecked: 0 };
@@ -137,9 +179,9 @@ export const tally = { ran: 0, refused: 0, refusalsRechecked: 0 };
  * worst-case bound and the bound from what arrived; budget refusals are justified (the run, repeated
  * without the budget, sends more events than it).
  */
-export function snnEqualsAnn(constraints: CaseConstraints = {}, variant: VariantName = 'paper'): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+export function snnEqualsAnn(constraints: CaseConstraints = {}, { variant = 'paper', runs = runChoice }: PropertyOptions = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
   const rule = neuronRule(variant);
-  return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
+  return fc.asyncProperty(spikeCaseArbitrary(constraints), runs, async (c, run) => {
     const ann = runAnnCase(c);
     const bound = computeEventBound(c.network, c.input, c.alpha);
     let snn;
@@ -171,9 +213,9 @@ export function snnEqualsAnn(constraints: CaseConstraints = {}, variant: Variant
 }
 
 /** Event counts: ≥ |net| with the same parity; the classification layer never emits a forward spike. */
-export function eventCountsAreConsistent(constraints: CaseConstraints = {}, variant: VariantName = 'paper'): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+export function eventCountsAreConsistent(constraints: CaseConstraints = {}, { variant = 'paper', runs = runChoice }: PropertyOptions = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
   const rule = neuronRule(variant);
-  return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
+  return fc.asyncProperty(spikeCaseArbitrary(constraints), runs, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
     const { stats } = await quietOrFail(c, run, variant, () => simulateCase(c, snnOptions(run, PROPERTY_BUDGET, rule)));
     const top = stats.layers[stats.layers.length - 1];
@@ -186,12 +228,15 @@ export function eventCountsAreConsistent(constraints: CaseConstraints = {}, vari
   });
 }
 
-/** Replaying the log gives the live result and statistics; no relu neuron's count ever goes below zero. */
-export function replayEqualsLiveRun(constraints: CaseConstraints = {}, variant: VariantName = 'paper'): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
+/**
+ * Replaying the log gives the live result and statistics, under every barrier (late arrivals of the
+ * imperfect ones included); no relu neuron's count ever goes below zero.
+ */
+export function replayEqualsLiveRun(constraints: CaseConstraints = {}, { variant = 'paper', runs = anyBarrierRun }: PropertyOptions = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, RunChoice]> {
   const rule = neuronRule(variant);
-  return fc.asyncProperty(spikeCaseArbitrary(constraints), runChoice, async (c, run) => {
+  return fc.asyncProperty(spikeCaseArbitrary(constraints), runs, async (c, run) => {
     fc.pre(computeEventBound(c.network, c.input, c.alpha).total <= PROPERTY_BUDGET);
-    const mem = EventLogWriter.inMemory(logHeader(c, run));
+    const mem = EventLogWriter.inMemory(logHeader(c, { ...run, budget: PROPERTY_BUDGET }));
     const live = await quietOrFail(c, run, variant, () => simulateCase(c, { ...snnOptions(run, PROPERTY_BUDGET, rule), log: mem.writer }));
     const bytes = mem.bytes();
     const log = decodeEventLog(bytes);
@@ -205,7 +250,7 @@ export function replayEqualsLiveRun(constraints: CaseConstraints = {}, variant: 
     if (mismatches.length > 0) fail(c, run, `replay differs from the live run: ${mismatches.map(describeMismatch).join('; ')}`, variant);
     if (JSON.stringify(replayed.stats) !== JSON.stringify(live.stats)) fail(c, run, `replayed statistics differ from the live run's: ${JSON.stringify(replayed.stats)} vs ${JSON.stringify(live.stats)}`, variant);
     // Same case, order and seed: the same log, byte for byte.
-    const again = EventLogWriter.inMemory(logHeader(c, run));
+    const again = EventLogWriter.inMemory(logHeader(c, { ...run, budget: PROPERTY_BUDGET }));
     await simulateCase(c, { ...snnOptions(run, PROPERTY_BUDGET, rule), log: again.writer });
     if (Buffer.compare(Buffer.from(bytes), Buffer.from(again.bytes())) !== 0) fail(c, run, 'two runs with the same seed wrote different logs', variant);
     const relu = new Map<number, Float64Array>();
@@ -222,9 +267,9 @@ export function replayEqualsLiveRun(constraints: CaseConstraints = {}, variant: 
 }
 
 /** A mini-batch through one SNN: summed increments equal the ANN's sums. */
-export function batchIncrementsEqual(constraints: CaseConstraints = {}, variant: VariantName = 'paper'): fc.IAsyncPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
+export function batchIncrementsEqual(constraints: CaseConstraints = {}, { variant = 'paper', runs = runChoice }: PropertyOptions = {}): fc.IAsyncPropertyWithHooks<[SpikeCase, number[], RunChoice]> {
   const rule = neuronRule(variant);
-  return fc.asyncProperty(spikeCaseArbitrary(constraints), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }), runChoice, async (c, seeds, run) => {
+  return fc.asyncProperty(spikeCaseArbitrary(constraints), fc.array(fc.integer(), { minLength: 1, maxLength: 4 }), runs, async (c, seeds, run) => {
     const classes = c.network.layers[c.network.layers.length - 1].outShape[0];
     const samples = seeds.map((s, k) => ({ input: c.input.map((x, j) => (k === 0 ? x : ((x * (s % 5)) + j) % 13)), target: Math.abs(s) % classes }));
     fc.pre(samples.every((s) => computeEventBound(c.network, s.input, c.alpha).total <= PROPERTY_BUDGET));

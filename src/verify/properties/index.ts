@@ -5,8 +5,9 @@
  */
 export { spikeCaseArbitrary, type CaseConstraints } from './arbitraries.js';
 export {
-  batchIncrementsEqual, checkProperty, concurrentEqualsAnn, eventCountsAreConsistent, LATENCY_SPECS, ORDER_SPECS, PROPERTY_BUDGET, PropertyFailure,
-  replayEqualsLiveRun, reproduceArguments, runChoice, scheduleArbitrary, scriptedRun, shardedEqualsAnn, snnEqualsAnn, type RunChoice,
+  anyBarrierRun, BARRIER_SPECS, batchIncrementsEqual, checkProperty, concurrentEqualsAnn, eventCountsAreConsistent, LATENCY_SPECS, ORDER_SPECS, PROPERTY_BUDGET, PropertyFailure,
+  replayEqualsLiveRun, reproduceArguments, runChoice, runChoiceArbitrary, scheduleArbitrary, scriptedRun, shardedEqualsAnn, snnEqualsAnn,
+  type PropertyOptions, type RunChoice, type RunConstraints,
 } from './equivalence.js';
 export { exploreVariant, variantEqualsAnn, VariantFinding, type ExploreReport, type Finding } from './variants.js';
 export { tfjsMirrorEqualsAnn } from './tfjsMirror.js';

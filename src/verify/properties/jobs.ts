@@ -11,10 +11,10 @@ import { PROPERTY_NAMES, type PropertyName } from './propertyNames.js';
 import type { VariantName } from '../../actors/kernels/neuronRule.js';
 
 export const PROPERTY_JOBS = {
-  snnEqualsAnn: (variant: VariantName) => snnEqualsAnn({}, variant),
-  eventCountsAreConsistent: (variant: VariantName) => eventCountsAreConsistent({}, variant),
-  replayEqualsLiveRun: (variant: VariantName) => replayEqualsLiveRun({}, variant),
-  batchIncrementsEqual: (variant: VariantName) => batchIncrementsEqual({}, variant),
+  snnEqualsAnn: (variant: VariantName) => snnEqualsAnn({}, { variant }),
+  eventCountsAreConsistent: (variant: VariantName) => eventCountsAreConsistent({}, { variant }),
+  replayEqualsLiveRun: (variant: VariantName) => replayEqualsLiveRun({}, { variant }),
+  batchIncrementsEqual: (variant: VariantName) => batchIncrementsEqual({}, { variant }),
   concurrentEqualsAnn: () => concurrentEqualsAnn(2),
   tfjsMirrorEqualsAnn: () => tfjsMirrorEqualsAnn(),
 } as const satisfies Record<PropertyName, (variant: VariantName) => unknown>;
