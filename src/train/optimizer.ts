@@ -139,19 +139,43 @@ export function updateSlice(
     const weightParts = parts.map((p) => p[2 * k]);
     const biasParts = parts.map((p) => p[2 * k + 1]);
     const [weightsOut, biasOut] = out ? [out[2 * k], out[2 * k + 1]] : [null, null];
-    // One and two parts (one thread, two workers) get loops of their own: the sum inlines.
-    const [w0, w1] = [weightParts[0], weightParts[1]];
-    const [b0, b1] = [biasParts[0], biasParts[1]];
-    const weightGrad = parts.length === 1 ? (i: number) => w0[i] : parts.length === 2 ? (i: number) => w0[i] + w1[i] : (i: number) => sumAt(weightParts, i);
-    const biasGrad = parts.length === 1 ? (i: number) => b0[i] : parts.length === 2 ? (i: number) => b0[i] + b1[i] : (i: number) => sumAt(biasParts, i);
-    for (let i = from; i < Math.min(to, nw); i++) {
-      const grad = (weightGrad(i) * scale) / unit + weightDecay * master[i];
+    const wEnd = Math.min(to, nw);
+    if (parts.length <= 2) {
+      // One and two parts (one thread, two workers): loops with the sum written out and no call per element.
+      const [w0, w1] = [weightParts[0], weightParts[1] ?? null];
+      const [b0, b1] = [biasParts[0], biasParts[1] ?? null];
+      if (unit === 1 && weightsOut) {
+        // Dividing by 1 changes nothing: the hidden layers' loop (nearly every weight) goes without.
+        for (let i = from; i < wEnd; i++) {
+          const g = w1 === null ? w0[i] : w0[i] + w1[i];
+          const v = (velocity[i] = momentum * velocity[i] + (g * scale + weightDecay * master[i]));
+          weightsOut[i] = master[i] -= lr * v;
+        }
+      } else {
+        for (let i = from; i < wEnd; i++) {
+          const g = w1 === null ? w0[i] : w0[i] + w1[i];
+          const grad = (g * scale) / unit + weightDecay * master[i];
+          const v = (velocity[i] = momentum * velocity[i] + grad);
+          const m = (master[i] -= lr * v);
+          if (weightsOut) weightsOut[i] = m / unit;
+        }
+      }
+      for (let i = Math.max(from, nw); i < to; i++) {
+        const g = b1 === null ? b0[i - nw] : b0[i - nw] + b1[i - nw];
+        const v = (velocity[i] = momentum * velocity[i] + g * scale);
+        const m = (master[i] -= lr * v);
+        if (biasOut) biasOut[i - nw] = m;
+      }
+      return;
+    }
+    for (let i = from; i < wEnd; i++) {
+      const grad = (sumAt(weightParts, i) * scale) / unit + weightDecay * master[i];
       velocity[i] = momentum * velocity[i] + grad;
       master[i] -= lr * velocity[i];
       if (weightsOut) weightsOut[i] = master[i] / unit;
     }
     for (let i = Math.max(from, nw); i < to; i++) {
-      const grad = biasGrad(i - nw) * scale;
+      const grad = sumAt(biasParts, i - nw) * scale;
       velocity[i] = momentum * velocity[i] + grad;
       master[i] -= lr * velocity[i];
       if (biasOut) biasOut[i - nw] = master[i];

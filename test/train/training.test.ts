@@ -94,4 +94,28 @@ describe('the shared optimizer step in slices', () => {
     expect(whole.state.master.map((m) => Array.from(m))).toEqual(reference.state.master.map((m) => Array.from(m)));
     expect(Array.from(outWhole[0])).toEqual(Array.from(whole.state.master[0].subarray(0, 7), (m) => Math.fround(m / 255)));
   });
+
+  it.each([1, 2])('with %i part(s) (one thread, two workers) it is the one SGD expression, element by element, bit for bit', (count) => {
+    const sizes = [[9, 3], [13, 4]];
+    const units = [255, 1];
+    const sgd = new RealSgd(sizes.map(([w, b], k) => Float64Array.from({ length: w + b }, (_, i) => Math.cos(3 * i + k) / 7)), sizes.map(([w]) => w), units, {
+      lr: 0.013, momentum: 0.9, weightDecay: 3e-4, alpha: 20, schedule: 'constant', totalSteps: 10,
+    });
+    const parts = Array.from({ length: count }, (_, p) => sizes.flatMap(([w, b]) => [Float32Array.from({ length: w }, (_, i) => Math.fround(Math.sin(i * (p + 2)) * 5)), Float32Array.from({ length: b }, (_, i) => i - p - 1.5)]));
+    const before = { master: sgd.state.master.map((m) => m.slice()), velocity: sgd.state.velocity.map((v) => v.slice()) };
+    const c = sgd.coefficients(8);
+    const out = sizes.flatMap(([w, b]) => [new Float32Array(w), new Float32Array(b)]);
+    for (let s = 0; s < count; s++) updateSlice(sgd.layout, parts, c, out, s, count);
+    sizes.forEach(([nw, nb], k) => {
+      for (let i = 0; i < nw + nb; i++) {
+        const sum = parts.reduce((a, p) => a + (i < nw ? p[2 * k][i] : p[2 * k + 1][i - nw]), 0);
+        const grad = i < nw ? (sum * c.scale) / units[k] + c.weightDecay * before.master[k][i] : sum * c.scale;
+        const v = c.momentum * before.velocity[k][i] + grad;
+        const m = before.master[k][i] - c.lr * v;
+        expect(sgd.state.velocity[k][i]).toBe(v);
+        expect(sgd.state.master[k][i]).toBe(m);
+        expect(i < nw ? out[2 * k][i] : out[2 * k + 1][i - nw]).toBe(Math.fround(i < nw ? m / units[k] : m));
+      }
+    });
+  });
 });
