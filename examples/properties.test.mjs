@@ -1,7 +1,7 @@
 // A vitest file: spikegrad's own generators and properties on networks of your choosing.
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { replayEqualsLiveRun, runChoiceArbitrary, snnEqualsAnn, spikeCaseArbitrary, variantEqualsAnn } from 'spikegrad/properties';
+import { miniBatchArbitrary, networkArbitrary, replayEqualsLiveRun, runChoiceArbitrary, snnEqualsAnn, spikeCaseArbitrary, variantEqualsAnn } from 'spikegrad/properties';
 
 test('dense networks, up to two hidden layers, Θ ≤ 8: the SNN equals the integer ANN', async () => {
   await fc.assert(snnEqualsAnn({ kinds: ['dense'], maxHidden: 2, maxTheta: 8 }), { numRuns: 50, seed: 1 });
@@ -9,6 +9,14 @@ test('dense networks, up to two hidden layers, Θ ≤ 8: the SNN equals the inte
 
 test('the generator: convolutions and pooling only, inputs up to 20', () => {
   fc.assert(fc.property(spikeCaseArbitrary({ kinds: ['conv2d', 'avgpool'], maxInput: 20 }), (c) => c.input.every((x) => Math.abs(x) <= 20)));
+});
+
+test('networks, inputs and mini-batches apart: 1–3 non-negative inputs of the right size for any dense network', () => {
+  const withBatch = networkArbitrary({ kinds: ['dense'] }).chain((network) => miniBatchArbitrary(network, { nonnegative: true, maxSize: 3 }).map((batch) => ({ network, batch })));
+  fc.assert(fc.property(withBatch, ({ network, batch }) => {
+    const size = network.layers[0].inShape.reduce((a, b) => a * b, 1);
+    return batch.length <= 3 && batch.every((s) => s.input.length === size && s.input.every((x) => x >= 0));
+  }));
 });
 
 test('without the residual phase the equivalence breaks: fast-check finds and shrinks a counterexample', async () => {

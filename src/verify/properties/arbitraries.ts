@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import type { LayerArch } from '../../network/architecture.js';
 import { buildNetwork, paramCounts, toShape3, type LayerParams } from '../../network/build.js';
 import type { SpikeCase } from '../../network/caseFile.js';
-import { sizeOf, type Shape3 } from '../../network/topology.js';
+import { sizeOf, type Network, type Shape3 } from '../../network/topology.js';
+import type { BatchSample } from '../../equivalence/layerResults.js';
 import { Rng } from '../../random.js';
 
 export interface CaseConstraints {
@@ -123,4 +124,29 @@ export function spikeCaseArbitrary(constraints: CaseConstraints = {}): fc.Arbitr
       const classes = network.layers[network.layers.length - 1].outShape[0];
       return { network, input, target: r.target % classes, alpha: r.alpha };
     });
+}
+
+/** Networks alone (the networks of `spikeCaseArbitrary`, with the same constraints). */
+export function networkArbitrary(constraints: CaseConstraints = {}): fc.Arbitrary<Network> {
+  return spikeCaseArbitrary(constraints).map((c) => c.network);
+}
+
+export interface InputConstraints {
+  /** Largest |value| (default 12). */
+  maxInput?: number;
+  /** Only values ≥ 0 (pixels, say). */
+  nonnegative?: boolean;
+}
+
+/** Integer inputs for `network`, layout [c][y][x]; shrinking goes towards zeros. */
+export function inputArbitrary(network: Network, constraints: InputConstraints = {}): fc.Arbitrary<Float64Array> {
+  const max = constraints.maxInput ?? 12;
+  const n = sizeOf(network.layers[0].inShape);
+  return fc.array(fc.integer({ min: constraints.nonnegative ? 0 : -max, max }), { minLength: n, maxLength: n }).map((values) => Float64Array.from(values));
+}
+
+/** Mini-batches for `network`: 1 to `maxSize` (default 4) inputs, each with a target class. */
+export function miniBatchArbitrary(network: Network, constraints: InputConstraints & { maxSize?: number } = {}): fc.Arbitrary<BatchSample[]> {
+  const classes = network.layers[network.layers.length - 1].outShape[0];
+  return fc.array(fc.record({ input: inputArbitrary(network, constraints), target: fc.nat({ max: classes - 1 }) }), { minLength: 1, maxLength: constraints.maxSize ?? 4 });
 }

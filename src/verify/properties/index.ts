@@ -3,7 +3,7 @@
  * for users' own tests (fast-check). Every property compares the event-driven SNN with the integer
  * ANN exactly; the arbitraries take constraints (layer kinds, depth, thresholds, weight and input ranges).
  */
-export { spikeCaseArbitrary, type CaseConstraints } from './arbitraries.js';
+export { inputArbitrary, miniBatchArbitrary, networkArbitrary, spikeCaseArbitrary, type CaseConstraints, type InputConstraints } from './arbitraries.js';
 export {
   anyBarrierRun, BARRIER_SPECS, batchIncrementsEqual, checkProperty, concurrentEqualsAnn, eventCountsAreConsistent, LATENCY_SPECS, ORDER_SPECS, PROPERTY_BUDGET, PropertyFailure,
   replayEqualsLiveRun, reproduceArguments, runChoice, runChoiceArbitrary, scheduleArbitrary, scriptedRun, shardedEqualsAnn, snnEqualsAnn,
