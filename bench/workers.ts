@@ -11,7 +11,8 @@ import { mnistFixture } from './mnistFixture.js';
 
 const SHARD_IMAGES = 8;
 const ROUNDS = 3;
-const VERIFY_IMAGES = Number(process.env.BENCH_VERIFY_IMAGES ?? 240);
+// As many as `verify` checks by default: the start-up of the workers and the last chunks weigh as they do there.
+const VERIFY_IMAGES = Number(process.env.BENCH_VERIFY_IMAGES ?? 1000);
 
 export async function benchWorkers(ceiling?: Ceiling): Promise<void> {
   const c = ceiling ?? (await measureCeiling());

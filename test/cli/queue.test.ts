@@ -88,7 +88,7 @@ describe('spikegrad properties --queue with spikegrad worker', () => {
 });
 
 describe('verify and timing --queue', () => {
-  it('split into ranges on two workers and merged in index order: the report of a local run', async () => {
+  it('split into ranges on two workers, one killed with a range in hand, merged in index order: the report of a local run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spikegrad-queue-'));
     const model = join(dir, 'tiny.safetensors');
     saveModel(model, { network: initNetwork(resolveTopology('examples/tiny.topology.json'), { seed: 3 }), info: { alpha: '30' } });
@@ -97,7 +97,12 @@ describe('verify and timing --queue', () => {
     for (const w of workers) children.push(w.child);
     await Promise.all(workers.map((w) => w.stderrMatches(/waiting for jobs/)));
     const verify = ['verify', model, '--samples', '240', '--order', 'split,shuffle', '--seed', '5', '--policy', 'burst', '--json'];
-    const queued = runCli([...verify, '--queue', url, '--job-size', '40']);
+    const submit = startCli([...verify, '--queue', url, '--job-size', '40']);
+    children.push(submit.child);
+    // One worker dies with a range in hand: the other takes it over once its lock runs out.
+    await workers[0].stderrMatches(/job verify images \d+–\d+ started/);
+    workers[0].child.kill('SIGKILL');
+    const queued = await submit.done;
     expect(queued.status).toBe(0);
     const local = runCli([...verify, '--workers', '1']);
     expect(local.status).toBe(0);
@@ -116,10 +121,14 @@ describe('verify and timing --queue', () => {
     // Byte for byte: the report and every row of the per-sample table.
     expect(tq.stdout).toBe(tl.stdout);
     expect(readFileSync(queuedTable, 'utf8')).toBe(readFileSync(localTable, 'utf8'));
-    for (const w of workers) w.child.kill('SIGTERM');
-    const logs = (await Promise.all(workers.map((w) => w.done))).map((d) => d.stderr).join('');
-    expect(logs).toMatch(/job verify images 200–239 done/);
-    expect(logs).toMatch(/job timing configuration 4, images 75–89 done/);
+    workers[1].child.kill('SIGTERM');
+    const [killed, survivor] = (await Promise.all(workers.map((w) => w.done))).map((d) => d.stderr);
+    const started = [...killed.matchAll(/job (verify images \d+–\d+) started/g)].map((m) => m[1]);
+    const finished = new Set([...killed.matchAll(/job (verify images \d+–\d+) done/g)].map((m) => m[1]));
+    const inHand = started.filter((j) => !finished.has(j));
+    expect(inHand.length).toBe(1);
+    expect(survivor).toContain(`job ${inHand[0]} done`);
+    expect(survivor).toMatch(/job timing configuration 4, images 75–89 done/);
   }, 240_000);
 
   it('refuses what cannot go on a queue, naming the option (exit 2)', () => {
