@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { Rng } from '../../src/random.js';
+import { scatterWindows } from '../../src/train/tfjs/im2col.js';
+import { sparseFilterGradient } from '../../src/train/tfjs/sparseFilterGradient.js';
 
 const integers = (shape: number[], seed: number) => {
   const rng = new Rng(seed);
@@ -80,5 +82,65 @@ describe('wasm training kernels equal the cpu backend', () => {
   it('gather refuses a row outside the batch', async () => {
     await useBackend('wasm');
     expect(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([3], 'int32'))).toThrow(/index value 3 is not in \[0, 2\]/);
+  });
+});
+
+/** Mostly zeros, the rest small integers: what the spike gradient's errors look like. */
+const sparseIntegers = (shape: number[], seed: number, share: number) => {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => (rng.float() < share ? rng.int(-3, 3) || 1 : 0));
+};
+
+describe('the sparse error paths: the same bits as the full products', () => {
+  const geometry = { batch: 3, height: 9, width: 9, inChannels: 2, outHeight: 5, outWidth: 5, outChannels: 4, kernelHeight: 3, kernelWidth: 3, strideY: 2, strideX: 2, padTop: 1, padLeft: 1 };
+  const xShape = [3, 9, 9, 2], dyShape = [3, 5, 5, 4];
+  /** dW in float64 straight from the definition. */
+  const reference = (x: Float32Array, dy: Float32Array) => {
+    const g = geometry, dW = new Float64Array(3 * 3 * 2 * 4);
+    for (let b = 0; b < g.batch; b++) for (let oy = 0; oy < 5; oy++) for (let ox = 0; ox < 5; ox++) for (let co = 0; co < 4; co++) {
+      const e = dy[((b * 5 + oy) * 5 + ox) * 4 + co];
+      for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+        const iy = oy * 2 + ky - 1, ix = ox * 2 + kx - 1;
+        if (iy < 0 || iy >= 9 || ix < 0 || ix >= 9) continue;
+        for (let ci = 0; ci < 2; ci++) dW[((ky * 3 + kx) * 2 + ci) * 4 + co] += e * x[((b * 9 + iy) * 9 + ix) * 2 + ci];
+      }
+    }
+    return Array.from(Float32Array.from(dW));
+  };
+
+  it('the filter gradient from the non-zero errors alone equals its definition, and the wasm kernel takes it', async () => {
+    const x = integers(xShape, 7).values, dy = sparseIntegers(dyShape, 8, 0.05);
+    const sparse = sparseFilterGradient(x, dy, geometry, new Int32Array(64));
+    expect(sparse).not.toBeNull();
+    expect(Array.from(sparse!)).toEqual(reference(x, dy));
+    const { cpu, wasm } = await onBoth(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, xShape as never), dy: tf.tensor4d(dy, dyShape as never) }, { strides: 2, pad: 1, dataFormat: 'NHWC', filterShape: [3, 3, 2, 4] }) as tf.Tensor);
+    expect(wasm).toEqual(cpu);
+  });
+
+  it('answers null, so the full kernel runs, where it cannot promise the same bits or would not pay', () => {
+    const x = integers(xShape, 7).values, dy = sparseIntegers(dyShape, 8, 0.05);
+    const buffer = new Int32Array(64);
+    expect(sparseFilterGradient(x, dy.map((v) => (v === 0 ? 0 : v + 0.5)), geometry, buffer)).toBeNull(); // an error that is not an integer
+    expect(sparseFilterGradient(x.map((v) => v + 0.25), dy, geometry, buffer)).toBeNull(); // an input that is not
+    expect(sparseFilterGradient(x.map((v) => v * 2 ** 22), dy.map((v) => v * 4), geometry, buffer)).toBeNull(); // Σ|terms| ≥ 2^24
+    expect(sparseFilterGradient(x, sparseIntegers(dyShape, 9, 0.5), geometry, new Int32Array(1000))).toBeNull(); // too many errors
+  });
+
+  it.each([0.02, 0.1, 0.3])('the input gradient over the rows with an error (%s of the entries) is bit for bit the full product, with float weights', async (share) => {
+    await useBackend('wasm');
+    const [B, OH, OW, CO, K, C] = [4, 8, 8, 40, 5, 15];
+    const dy = sparseIntegers([B, OH, OW, CO], 11, share);
+    // Two rows in three with no error at all (as in training: most positions have none), so the rows
+    // with one stay under the share that the compacted product takes.
+    for (let n = 0; n < B * OH * OW; n++) if (n % 3 !== 0) dy.fill(0, n * CO, (n + 1) * CO);
+    const rng = new Rng(12);
+    const w = Float32Array.from({ length: K * K * C * CO }, () => Math.fround((rng.float() - 0.5) / 7.3));
+    const got = tf.tidy(() => Array.from((tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dy, [B, OH, OW, CO]), filter: tf.tensor4d(w, [K, K, C, CO]) }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [B, 12, 12, C] }) as tf.Tensor).dataSync()));
+    // The full product, as before: every row, the filter transposed, then the windows scattered.
+    const cols = tf.tidy(() => tf.matMul(tf.tensor2d(dy, [B * OH * OW, CO]), tf.transpose(tf.tensor2d(w, [K * K * C, CO]))).dataSync() as Float32Array);
+    const full = new Float32Array(B * 12 * 12 * C);
+    scatterWindows(cols, { batch: B, height: 12, width: 12, channels: C, kernelHeight: K, kernelWidth: K, outHeight: OH, outWidth: OW, padTop: 0, padLeft: 0 }, full);
+    expect(got).toEqual(Array.from(full));
+    expect(got.some((v) => v !== 0)).toBe(true);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * Training kernels for the TensorFlow.js wasm backend. It lacks Conv2DBackpropFilter, and its matMul
+ * Training kernels for the TensorFlow.js wasm backend. It lacks Conv2DBackpropFilter (here it visits only
+ * the non-zero errors where that is exact and pays, sparseFilterGradient.ts), and its matMul
  * with transposed operands and its Conv2DBackpropInput are several times slower than a transpose or a
  * plain convolution (measured: 5–10× and ≈ 45 % of a step), and its gather is slow. Each is rewritten here with the backend's own fast
  * kernels. Register before the backend is initialised, so that the original setup functions still run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { scatterWindows, type WindowGeometry } from './im2col.js';
+import { nonZeroRows, scatterWindows, type WindowGeometry } from './im2col.js';
+import { sparseFilterGradient } from './sparseFilterGradient.js';
 
 const BACKEND = 'wasm';
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
@@ -60,6 +62,23 @@ function explicitPadding(
   throw new Error(`unsupported convolution padding ${String(pad)}`);
 }
 
+/** Beyond this share of rows with an error, the product over all of them is as fast. */
+const COMPACT_BELOW = 0.6;
+const MIN_COMPACT_ROWS = 8;
+let keptRows = new Int32Array(0);
+function rowBuffer(size: number): Int32Array {
+  if (keptRows.length < size) keptRows = new Int32Array(size);
+  return keptRows;
+}
+
+/** Positions of the non-zero errors, allocated once (enough for the sparse path's share of the largest error tensor). */
+let nonZero = new Int32Array(0);
+function nonZeroBuffer(size: number): Int32Array {
+  const wanted = Math.ceil(size / 8);
+  if (nonZero.length < wanted) nonZero = new Int32Array(wanted);
+  return nonZero;
+}
+
 const pair = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : (v as [number, number]));
 
 /**
@@ -78,6 +97,16 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const s = pair(strides);
   const [kh, kw] = filterShape;
   const p = explicitPadding(pad, [x.shape[1], x.shape[2]], [kh, kw], s);
+  const [batch, height, width, inChannels] = x.shape as [number, number, number, number];
+  const [, outHeight, outWidth, outChannels] = dy.shape as [number, number, number, number];
+  const sparse = sparseFilterGradient(call.backend.typedArrayFromHeap(x), call.backend.typedArrayFromHeap(dy), {
+    batch, height, width, inChannels, outHeight, outWidth, outChannels, kernelHeight: kh, kernelWidth: kw, strideY: s[0], strideX: s[1], padTop: p.top, padLeft: p.left,
+  }, nonZeroBuffer(dy.shape.reduce((a, d) => a * d, 1)));
+  if (sparse) {
+    const out = call.backend.makeOutput([...filterShape], 'float32');
+    call.backend.typedArrayFromHeap(out).set(sparse);
+    return out;
+  }
   const xT = call.run('Transpose', { x }, { perm: [3, 1, 2, 0] });
   const dyT = call.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
   const padding: ExplicitPadding = [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
@@ -117,6 +146,28 @@ function conv2dBackpropInput(native: KernelFunc): KernelFunc {
     const p = explicitPadding(pad, [inputShape[1], inputShape[2]], [kh, kw], s);
     const g = geometry(inputShape, dy.shape, filter.shape, p);
     const rows = g.batch * g.outHeight * g.outWidth;
+    // Output positions with no error at all add nothing: the product goes over the others only. Each
+    // row of a matrix product is computed on its own, so their columns are the same bits either way.
+    const kept = rowBuffer(rows);
+    const count = nonZeroRows(call.backend.typedArrayFromHeap(dy), co, kept, Math.floor(COMPACT_BELOW * rows));
+    // A handful of rows would take the product's one-row path: the full product then.
+    if (count === 0 || count >= MIN_COMPACT_ROWS) {
+      const dx = call.backend.makeOutput([...inputShape], 'float32');
+      if (count === 0) {
+        call.backend.typedArrayFromHeap(dx).fill(0);
+        return dx;
+      }
+      const compact = call.backend.makeOutput([count, co], 'float32');
+      const [source, target] = [call.backend.typedArrayFromHeap(dy), call.backend.typedArrayFromHeap(compact)];
+      for (let j = 0; j < count; j++) target.set(source.subarray(kept[j] * co, (kept[j] + 1) * co), j * co);
+      // The same plain product the full one comes to (batchMatMul below: the filter transposed first).
+      const filterFlat = call.run('Reshape', { x: filter }, { shape: [kh * kw * ci, co] });
+      const filterT = call.run('Transpose', { x: filterFlat }, { perm: [1, 0] });
+      const cols = call.run('BatchMatMul', { a: compact, b: filterT }, { transposeA: false, transposeB: false });
+      scatterWindows(call.backend.typedArrayFromHeap(cols), g, call.backend.typedArrayFromHeap(dx), kept, count);
+      call.dispose(compact, filterFlat, filterT, cols);
+      return dx;
+    }
     // cols[n][(ky·KW + kx)·C + c] = Σ_co dy[n][co]·W[ky,kx,c,co], then scattered onto the windows.
     const dyFlat = call.run('Reshape', { x: dy }, { shape: [rows, co] });
     const filterFlat = call.run('Reshape', { x: filter }, { shape: [kh * kw * ci, co] });
