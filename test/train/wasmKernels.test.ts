@@ -117,6 +117,27 @@ describe('the sparse error paths: the same bits as the full products', () => {
     expect(wasm).toEqual(cpu);
   });
 
+  it('reads −0 as no error and an error tensor whose length is not a multiple of 4', () => {
+    const g = { ...geometry, outChannels: 3 };
+    const x = integers(xShape, 7).values;
+    const dy = new Float32Array(3 * 5 * 5 * 3);
+    dy[0] = -0;
+    dy[dy.length - 1] = 2;
+    dy[101] = -1;
+    const dW = sparseFilterGradient(x, dy, g, new Int32Array(64))!;
+    // Only the last position (b 2, oy 4, ox 4, co 2) and position 101 (b 1, oy 1, ox 3, co 2) contribute.
+    const expected = new Float64Array(3 * 3 * 2 * 3);
+    for (const [i, e] of [[dy.length - 1, 2], [101, -1]]) {
+      const co = i % 3, pos = (i - co) / 3, ox = pos % 5, oy = ((pos - ox) / 5) % 5, b = Math.floor(i / 75);
+      for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+        const iy = oy * 2 + ky - 1, ix = ox * 2 + kx - 1;
+        if (iy < 0 || iy >= 9 || ix < 0 || ix >= 9) continue;
+        for (let ci = 0; ci < 2; ci++) expected[((ky * 3 + kx) * 2 + ci) * 3 + co] += e * x[((b * 9 + iy) * 9 + ix) * 2 + ci];
+      }
+    }
+    expect(Array.from(dW)).toEqual(Array.from(Float32Array.from(expected)));
+  });
+
   it('answers null, so the full kernel runs, where it cannot promise the same bits or would not pay', () => {
     const x = integers(xShape, 7).values, dy = sparseIntegers(dyShape, 8, 0.05);
     const buffer = new Int32Array(64);

@@ -35,12 +35,18 @@ export function sparseFilterGradient(x: Float32Array, dy: Float32Array, g: Filte
   const { batch, height: H, width: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO, kernelHeight: KH, kernelWidth: KW, strideY, strideX, padTop, padLeft } = g;
   // The non-zero errors, as long as there are few enough; each must be an integer.
   const limit = Math.min(nonZero.length, Math.floor((WORTH_IT * batch * OH * OW * CO)));
+  // Scanned as bits, four at a time: ±0 is all bits but the sign clear.
+  const bits = new Int32Array(dy.buffer, dy.byteOffset, dy.length);
+  const whole = dy.length & ~3;
   let count = 0;
-  for (let i = 0; i < dy.length; i++) {
-    const e = dy[i];
-    if (e === 0) continue;
-    if (count === limit || !Number.isInteger(e)) return null;
-    nonZero[count++] = i;
+  for (let i = 0; i < dy.length; i += 4) {
+    if (i < whole && ((bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3]) & 0x7fffffff) === 0) continue;
+    for (let j = i; j < Math.min(i + 4, dy.length); j++) {
+      const e = dy[j];
+      if (e === 0) continue;
+      if (count === limit || !Number.isInteger(e)) return null;
+      nonZero[count++] = j;
+    }
   }
   const dW = new Float64Array(KH * KW * CI * CO);
   const magnitude = new Float64Array(dW.length);
