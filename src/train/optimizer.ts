@@ -145,12 +145,10 @@ export function updateSlice(
       const [w0, w1] = [weightParts[0], weightParts[1] ?? null];
       const [b0, b1] = [biasParts[0], biasParts[1] ?? null];
       if (unit === 1 && weightsOut) {
-        // Dividing by 1 changes nothing: the hidden layers' loop (nearly every weight) goes without.
-        for (let i = from; i < wEnd; i++) {
-          const g = w1 === null ? w0[i] : w0[i] + w1[i];
-          const v = (velocity[i] = momentum * velocity[i] + (g * scale + weightDecay * master[i]));
-          weightsOut[i] = master[i] -= lr * v;
-        }
+        // Dividing by 1 changes nothing: the hidden layers' loops (nearly every weight) go without,
+        // each value read once (the stores could alias it otherwise).
+        if (w1 === null) unitStep(w0, w0, 1, master, velocity, weightsOut, from, wEnd, c);
+        else unitStep(w0, w1, 2, master, velocity, weightsOut, from, wEnd, c);
       } else {
         for (let i = from; i < wEnd; i++) {
           const g = w1 === null ? w0[i] : w0[i] + w1[i];
@@ -181,6 +179,34 @@ export function updateSlice(
       if (biasOut) biasOut[i - nw] = master[i];
     }
   });
+}
+
+/**
+ * The SGD expression where the unit is 1, over [from, to) of one or two gradient parts; a function of
+ * its own so that it is compiled for typed arrays alone, and each value is read once (the stores
+ * could alias it otherwise).
+ */
+function unitStep(w0: ArrayLike<number>, w1: ArrayLike<number>, parts: 1 | 2, master: Float64Array, velocity: Float64Array, out: Float32Array, from: number, to: number, c: StepCoefficients): void {
+  const { lr, scale, momentum, weightDecay } = c;
+  if (parts === 1) {
+    for (let i = from; i < to; i++) {
+      const m = master[i];
+      const v = momentum * velocity[i] + (w0[i] * scale + weightDecay * m);
+      velocity[i] = v;
+      const next = m - lr * v;
+      master[i] = next;
+      out[i] = next;
+    }
+    return;
+  }
+  for (let i = from; i < to; i++) {
+    const m = master[i];
+    const v = momentum * velocity[i] + ((w0[i] + w1[i]) * scale + weightDecay * m);
+    velocity[i] = v;
+    const next = m - lr * v;
+    master[i] = next;
+    out[i] = next;
+  }
 }
 
 /** Σ parts[p][i] in part order. */
