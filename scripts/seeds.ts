@@ -47,10 +47,11 @@ function runSeed(seed: number): Promise<SeedRun> {
   return new Promise((resolve, reject) => {
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`seed ${seed}: train exited with ${code} (see ${join(opts.outDir, `seed-${seed}.log`)})`));
-      const record = { command: `node ${args.join(' ')}`, wallSeconds: (performance.now() - started) / 1000, result: JSON.parse(stdout) as unknown };
-      writeFileAtomic(file, `${JSON.stringify(record)}\n`);
-      const run = parseSeedRun(JSON.stringify(record), file, seed);
-      console.error(`seed ${seed}: test ${(100 * run.run.testAccuracy).toFixed(2)} %, ${(record.wallSeconds / 60).toFixed(1)} min`);
+      const text = JSON.stringify({ command: `node ${args.join(' ')}`, wallSeconds: (performance.now() - started) / 1000, result: JSON.parse(stdout) as unknown });
+      // Checked before it is kept: a kept file is never run again.
+      const run = parseSeedRun(text, file, seed);
+      writeFileAtomic(file, `${text}\n`);
+      console.error(`seed ${seed}: test ${(100 * run.run.testAccuracy).toFixed(2)} %, ${(run.wallSeconds! / 60).toFixed(1)} min`);
       resolve(run);
     });
   });
