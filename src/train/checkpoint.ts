@@ -9,7 +9,8 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from '../network/sa
 import type { Network } from '../network/topology.js';
 import type { OptimizerState } from './optimizer.js';
 
-export const CHECKPOINT_FORMAT = 'spikegrad-checkpoint/1';
+/** 2: the tfjs engine's dense master weights are kept [out][in] (1 kept them [in][out]). */
+export const CHECKPOINT_FORMAT = 'spikegrad-checkpoint/2';
 
 export interface Progress {
   /** Epoch in progress (0-based) and the number of its batches already done. */
@@ -58,6 +59,9 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 
 export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
+  if (metadata.format === 'spikegrad-checkpoint/1') {
+    throw new InputError(inFile(file, `__metadata__.format: "spikegrad-checkpoint/1" was written by an earlier spikegrad, which kept the optimizer state in another layout; this one resumes "${CHECKPOINT_FORMAT}" only, so start a new run (its best model so far is a valid model file)`));
+  }
   if (metadata.format !== CHECKPOINT_FORMAT) throw new InputError(inFile(file, `__metadata__.format: expected "${CHECKPOINT_FORMAT}", found ${JSON.stringify(metadata.format ?? null)}`));
   const modelTensors = new Map<string, Tensor>();
   const master: Float64Array[] = [];

@@ -73,6 +73,8 @@ export interface TrainingEngine {
   /** Validation accuracy of the current model. */
   validate(): Promise<number>;
   learningRate(): number;
+  /** Finishes work the last step left pending, so that `checkpoint` sees the state after it. */
+  settle?(): Promise<void>;
   checkpoint(progress: Progress): Checkpoint;
   /** The integer model as it would be saved now (after `validate`). */
   model(): Network;
@@ -120,6 +122,7 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
       // Let Ctrl-C and the progress bar through even when a step never waits for a worker.
       await breathe();
       if (hooks.interrupted?.()) {
+        await engine.settle?.();
         hooks.onInterrupt?.(engine.checkpoint({ ...progress, partial: { ...sums, seconds: elapsed() } }));
         return { history, best: progress.best, interrupted: true };
       }

@@ -251,7 +251,8 @@ describe('which images the sparse backward skips', () => {
     const x = tf.tensor2d(qs.map((q) => Math.log(1 / q - 1)), [qs.length, 1]);
     const labels = qs.map(() => 1);
     const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), 2).toFloat() as tf.Tensor2D;
-    const params = [tf.tensor2d([[0, 1]]), tf.tensor1d([0, 0])];
+    // Dense weights [out][in]: W = [[0], [1]], so z = [0, x].
+    const params = [tf.tensor2d([[0], [1]]), tf.tensor1d([0, 0])];
     const sparse = new TfjsNetwork(network, { gradient: 'spike', alpha }).gradients(x, targets, labels, params);
     const dense = new TfjsNetwork(network, { gradient: 'spike', alpha, skipSettled: false }).gradients(x, targets, labels, params);
     sparse.grads.forEach((g, k) => expect(Array.from(g)).toEqual(Array.from(dense.grads[k])));

@@ -73,6 +73,20 @@ describe('tfjs engine', () => {
     resumedByTwo.sgd.state.master.forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(straight.sgd.state.master[k])));
     resumedByTwo.sgd.state.velocity.forEach((v, k) => expect(Array.from(v)).toEqual(Array.from(straight.sgd.state.velocity[k])));
   });
+
+  it('interrupted mid-epoch with 2 workers, whose last optimizer step is still pending, resumes to the uninterrupted weights', async () => {
+    let saved: Checkpoint | undefined;
+    let checks = 0;
+    // 30 steps an epoch: stopped before epoch 2's step 5, with step 4's update not yet taken by the workers.
+    const hooks = { interrupted: () => ++checks === 35, onInterrupt: (c: Checkpoint) => void (saved = structuredClone(c)) };
+    const stopped = await trainTfjs(initNetwork(tiny, { seed: 5 }), data, { ...config, workers: 2 }, hooks);
+    expect(stopped.interrupted).toBe(true);
+    expect(saved!.optimizer.step).toBe(34);
+    const resumed = await trainTfjs(initNetwork(tiny, { seed: 99 }), data, { ...config, workers: 2 }, {}, saved);
+    const straight = await trainTfjs(initNetwork(tiny, { seed: 5 }), data, config);
+    resumed.sgd.state.master.forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(straight.sgd.state.master[k])));
+    resumed.sgd.state.velocity.forEach((v, k) => expect(Array.from(v)).toEqual(Array.from(straight.sgd.state.velocity[k])));
+  });
 });
 
 describe('export', () => {

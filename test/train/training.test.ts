@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { tinyMnistTopology } from '../support/tinyTopology.js';
 import { initNetwork } from '../../src/network/init.js';
 import { decodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/network/safetensors.js';
 import { sliceDataset } from '../../src/train/data/dataset.js';
 import { loadDataset } from '../../src/train/data/sources.js';
 import { trainExact } from '../../src/train/exact/exactTrainer.js';
@@ -61,6 +62,10 @@ describe('exact engine', () => {
     expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), 'c.ckpt')).toThrow(/c\.ckpt: /);
     writeFileSync(join(dir, 'bad.ckpt'), 'not a checkpoint at all');
     expect(() => loadCheckpoint(join(dir, 'bad.ckpt'))).toThrow(/bad\.ckpt: header length .* runs past the end/);
+    // Format 1 kept the tfjs engine's dense masters in another layout: refused, not misread.
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    const old = encodeSafetensors(tensors, { ...metadata, format: 'spikegrad-checkpoint/1' });
+    expect(() => decodeCheckpoint(old, 'old.ckpt')).toThrow(/old\.ckpt: __metadata__\.format: "spikegrad-checkpoint\/1" was written by an earlier spikegrad.*start a new run/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * The wasm training kernels registered by spikegrad (Conv2DBackpropFilter, which wasm lacks, and the
- * faster Conv2DBackpropInput, transposed matMul and row gather) against the cpu backend's, on integer-valued
+ * The wasm training kernels registered by spikegrad (Conv2DBackpropFilter, which wasm lacks, the
+ * faster Conv2DBackpropInput, transposed matMul and row gather, and the sparse error·weights product) against the cpu backend's, on integer-valued
  * tensors so the comparison is exact.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,6 +9,8 @@ import { useBackend } from '../../src/train/tfjs/backend.js';
 import { Rng } from '../../src/random.js';
 import { scatterWindows } from '../../src/train/tfjs/im2col.js';
 import { sparseFilterGradient } from '../../src/train/tfjs/sparseFilterGradient.js';
+import { SPARSE_ROW_PRODUCT } from '../../src/train/tfjs/sparseRowProduct.js';
+import { errorTimesWeights } from '../../src/train/tfjs/spikeOps.js';
 
 const integers = (shape: number[], seed: number) => {
   const rng = new Rng(seed);
@@ -163,5 +165,40 @@ describe('the sparse error paths: the same bits as the full products', () => {
     scatterWindows(cols, { batch: B, height: 12, width: 12, channels: C, kernelHeight: K, kernelWidth: K, outHeight: OH, outWidth: OW, padTop: 0, padLeft: 0 }, full);
     expect(got).toEqual(Array.from(full));
     expect(got.some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe('a dense layer\'s error times its weights, from the non-zero errors (sparseRowProduct)', () => {
+  const [M, K, N] = [6, 30, 17];
+
+  it('equals the float64 sum of the picked rows, rounded once, for float weights; wasm takes it, cpu the plain product', async () => {
+    const g = sparseIntegers([M, K], 13, 0.15);
+    g[3] = -0;
+    const rng = new Rng(14);
+    const w = Float32Array.from({ length: K * N }, () => Math.fround((rng.float() - 0.5) / 3.1));
+    const expected = new Float32Array(M * N);
+    for (let r = 0; r < M; r++) for (let c = 0; c < N; c++) {
+      let sum = 0;
+      for (let j = 0; j < K; j++) sum += g[r * K + j] * w[j * N + c];
+      expected[r * N + c] = sum;
+    }
+    await useBackend('wasm');
+    const product = () => tf.tidy(() => Array.from(errorTimesWeights(tf.tensor2d(g, [M, K]), tf.tensor2d(w, [K, N]), 'spike').dataSync()));
+    expect(tf.getKernel(SPARSE_ROW_PRODUCT, 'wasm')).toBeDefined();
+    expect(product()).toEqual(Array.from(expected));
+    // A row's bits do not depend on the other rows (a worker computes part of a batch).
+    const firstTwo = tf.tidy(() => Array.from(errorTimesWeights(tf.tensor2d(g.subarray(0, 2 * K), [2, K]), tf.tensor2d(w, [K, N]), 'spike').dataSync()));
+    expect(firstTwo).toEqual(Array.from(expected.subarray(0, 2 * N)));
+    await useBackend('cpu');
+    expect(tf.getKernel(SPARSE_ROW_PRODUCT, 'cpu')).toBeUndefined();
+    // Integer weights: every order gives the same exact sums, so the plain product agrees to the bit.
+    const wi = integers([K, N], 15).values;
+    const on = (backend: 'cpu' | 'wasm') => useBackend(backend).then(() => tf.tidy(() => Array.from(errorTimesWeights(tf.tensor2d(g, [M, K]), tf.tensor2d(wi, [K, N]), 'spike').dataSync(), (v) => v + 0)));
+    expect(await on('wasm')).toEqual(await on('cpu'));
+  });
+
+  it('refuses operands that are not float32 matrices of matching inner size', async () => {
+    await useBackend('wasm');
+    expect(() => tf.engine().runKernel(SPARSE_ROW_PRODUCT, { a: tf.zeros([2, 3]), b: tf.zeros([4, 5]) }, {})).toThrow(/expected float32 matrices \[m, k\] and \[k, n\], found float32 \[2, 3\] and float32 \[4, 5\]/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Moves a weighted layer's parameters between the integer network's layouts (conv [out][in][ky][kx],
- * dense [out][in]) and TensorFlow.js's (conv [ky][kx][in][out], dense [in][out]). Pure index mapping.
+ * dense [out][in]) and the tfjs mirror's (conv [ky][kx][in][out]; dense [out][in] as well, so that the
+ * forward product x·Wᵀ streams the weights instead of repacking them every step). Pure index mapping.
  */
 import type { Conv2dLayer, DenseLayer } from '../../network/topology.js';
 
@@ -8,8 +9,7 @@ import type { Conv2dLayer, DenseLayer } from '../../network/topology.js';
 function tfjsIndexOf(layer: DenseLayer | Conv2dLayer): Int32Array {
   const index = new Int32Array(layer.weights.length);
   if (layer.kind === 'dense') {
-    const inputs = layer.weights.length / layer.units;
-    for (let o = 0; o < layer.units; o++) for (let i = 0; i < inputs; i++) index[o * inputs + i] = i * layer.units + o;
+    for (let i = 0; i < index.length; i++) index[i] = i;
     return index;
   }
   const { kernel: k, channels: out } = layer;

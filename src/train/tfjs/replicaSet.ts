@@ -8,6 +8,7 @@ import { partRange } from '../../workers/partition.js';
 import { WorkerPool } from '../../workers/pool.js';
 import { sharedArray, sharedCopy } from '../../workers/shared.js';
 import { workerModule } from '../../workers/spawn.js';
+import { stepBarrier } from '../../workers/stepBarrier.js';
 import { useBackend, type BackendRequest } from './backend.js';
 import type { TfjsNetworkOptions } from './tfjsNetwork.js';
 import { networkSpec } from '../../network/build.js';
@@ -36,9 +37,12 @@ export interface ReplicaSet {
   gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): Promise<StepGradients>;
   /**
    * The optimizer step from the last gradients: updates the optimizer's state (`optimizer` of the
-   * configuration) and the weights; each worker takes a slice of every layer.
+   * configuration) and the weights; each worker takes a slice of every layer. Workers take it at the
+   * start of the next `gradients` call: `settle` before reading the state or the weights here.
    */
   update(coefficients: StepCoefficients): Promise<void>;
+  /** Applies an optimizer step still pending (see `update`). */
+  settle(): Promise<void>;
   /** Summed loss and correct predictions over the first `count` images. */
   evaluate(dataset: string, count: number): Promise<{ loss: number; correct: number }>;
   close(): Promise<void>;
@@ -80,6 +84,7 @@ async function openLocalReplica(config: ReplicaSetConfig): Promise<ReplicaSet> {
       return { loss, correct, backpropagated };
     },
     update: async (coefficients) => updateSlice(config.optimizer, [replica.grads], coefficients, weights, 0, 1),
+    settle: async () => {},
     evaluate: async (dataset, count) => replica.evaluate(dataset, 0, count),
     close: async () => {},
   };
@@ -95,7 +100,7 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
   const weights = weightBuffers(config.network, true);
   const grads = pool.handles.map(() => weightBuffers(config.network, true));
   const data: [string, Dataset][] = [...config.data].map(([name, d]) => [name, shareDataset(d)]);
-  const setup = { spec: networkSpec(config.network), options: config.options, backend: config.backend, data, weights, maxBatch: config.maxBatch };
+  const setup = { spec: networkSpec(config.network), options: config.options, backend: config.backend, data, weights, maxBatch: config.maxBatch, barrier: stepBarrier() };
   let backends: string[];
   try {
     backends = await Promise.all(pool.handles.map((h) => h.call('start-up', (api) => api.init({ ...setup, grads, id: h.id, optimizer: config.optimizer }))));
@@ -104,15 +109,24 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
     throw e;
   }
   const parts = (n: number) => pool.handles.map((h) => [h, ...partRange(n, pool.size, h.id)] as const);
+  /** The optimizer step that the workers take at the start of the next gradients call. */
+  let pending: StepCoefficients | undefined;
+  const settle = async () => {
+    const coefficients = pending;
+    pending = undefined;
+    if (coefficients) await Promise.all(pool.handles.map((h) => h.call('an optimizer step', (api) => api.update(coefficients))));
+  };
   return {
     backend: `${backends[0]} × ${pool.size} workers`,
     weights,
     async gradients(dataset, indices, transforms) {
+      const update = pending;
+      pending = undefined;
       const results = await Promise.all(
         parts(indices.length).map(([h, from, to]) => {
           const slice = indices.slice(from, to);
           const transformSlice = transforms?.slice(TRANSFORM_SIZE * from, TRANSFORM_SIZE * to);
-          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), transformSlice));
+          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), transformSlice, update));
         }),
       );
       return {
@@ -122,9 +136,12 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
       };
     },
     async update(coefficients) {
-      await Promise.all(pool.handles.map((h) => h.call('an optimizer step', (api) => api.update(coefficients))));
+      if (pending) await settle();
+      pending = coefficients;
     },
+    settle,
     async evaluate(dataset, count) {
+      await settle();
       const results = await Promise.all(parts(count).map(([h, from, to]) => h.call('an evaluation', (api) => api.evaluate(dataset, from, to))));
       return results.reduce((a, r) => ({ loss: a.loss + r.loss, correct: a.correct + r.correct }), { loss: 0, correct: 0 });
     },

@@ -4,6 +4,7 @@
  * α-scaled integer errors E. `tf.round` rounds halves to even, so rounding is sign(x)·floor(|x| + 0.5).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SPARSE_ROW_PRODUCT } from './sparseRowProduct.js';
 
 export type GradientMode = 'spike' | 'float';
 
@@ -30,6 +31,18 @@ export function roundedError(g: tf.Tensor, mode: GradientMode, scale: number): t
     const scaled = scale === 1 ? g : tf.mul(g, scale);
     return mode === 'spike' ? roundHalfAway(scaled) : scaled;
   });
+}
+
+/**
+ * g·W for a dense layer's error g [rows, units] and weights W [units, inputs]. With the spike gradient
+ * on wasm, from the non-zero errors only (most are zero; the backend's product would repack W every
+ * step), each row on its own, so that a row's bits do not depend on the rest of the batch.
+ */
+export function errorTimesWeights(g: tf.Tensor2D, weights: tf.Tensor2D, mode: GradientMode): tf.Tensor2D {
+  if (mode === 'spike' && tf.getKernel(SPARSE_ROW_PRODUCT, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(SPARSE_ROW_PRODUCT, { a: g, b: weights }, {}) as tf.Tensor2D;
+  }
+  return tf.matMul(g, weights);
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
  * A TensorFlow.js mirror of an integer network (docs/algorithm.md §6): real-unit parameters w/Θ and b/Θ in tfjs
- * layouts (conv filters [ky][kx][in][out], dense [in][out], activations NHWC), rounded spike-count
+ * layouts (conv filters [ky][kx][in][out], dense [out][in], activations NHWC), rounded spike-count
  * activations, and the spike gradient computed layer by layer from the recorded forward pass. For an
  * integer network with power-of-two thresholds and every value below 2^24, its forward pass is the
  * integer ANN's exactly, and so are its gradients −ΣΔW, −ΣΔb.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
-import { roundedError, spikeCounts, sumPool, sumPoolGradient, topError, type GradientMode } from './spikeOps.js';
+import { errorTimesWeights, roundedError, spikeCounts, sumPool, sumPoolGradient, topError, type GradientMode } from './spikeOps.js';
 
 type Step =
   | { kind: 'conv2d'; param: number; stride: number; padding: number; activation: Activation }
@@ -100,7 +100,7 @@ export class TfjsNetwork {
       }
       const param = this.params.length;
       if (layer.kind === 'dense') {
-        this.params.push({ weights: [layer.inShape[0] * layer.inShape[1] * layer.inShape[2], layer.units], bias: [layer.units] });
+        this.params.push({ weights: [layer.units, layer.inShape[0] * layer.inShape[1] * layer.inShape[2]], bias: [layer.units] });
         return { step: { kind: 'dense', param, activation: layer.activation }, round };
       }
       this.params.push({ weights: [layer.kernel, layer.kernel, layer.inShape[0], layer.channels], bias: [layer.channels] });
@@ -134,7 +134,9 @@ export class TfjsNetwork {
         const { activation } = step;
         if (step.kind === 'dense') {
           record.input = h.rank === 4 ? toChannelsFirstFlat(h) : h;
-          y = tf.fused.matMul({ a: record.input as tf.Tensor2D, b: weights as tf.Tensor2D, bias, activation });
+          // x·Wᵀ: the backends compute it as (W·xᵀ)ᵀ where that is faster (wasmTrainingKernels.ts).
+          const z = tf.add(tf.matMul(record.input as tf.Tensor2D, weights as tf.Tensor2D, false, true), bias);
+          y = activation === 'relu' ? tf.relu(z) : z;
         } else {
           record.input = asImage(h);
           const pad = step.padding === 0 ? 'valid' : step.padding;
@@ -207,10 +209,10 @@ export class TfjsNetwork {
       const weights = params[2 * step.param];
       const needsInputError = l > this.lowestWeighted;
       if (step.kind === 'dense') {
-        grads[2 * step.param] = tf.matMul(input as tf.Tensor2D, g as tf.Tensor2D, true, false);
+        grads[2 * step.param] = tf.matMul(g as tf.Tensor2D, input as tf.Tensor2D, true, false);
         grads[2 * step.param + 1] = tf.sum(g, 0);
         if (needsInputError) {
-          const below = tf.matMul(g as tf.Tensor2D, weights as tf.Tensor2D, false, true);
+          const below = errorTimesWeights(g as tf.Tensor2D, weights as tf.Tensor2D, this.mode);
           g = record.inShape.length === 4 ? fromChannelsFirstFlat(below, withImages(record.inShape)) : below;
         }
       } else {

@@ -132,12 +132,15 @@ async function trainWith(
       return outcome;
     },
     async validate() {
+      // The last step's update first: the export reads the masters, and scoring overwrites the weights.
+      await replicas.settle();
       exported = exportChecked(network, realWeights(), config, largestPixel(data.train));
       loadExported(exported);
       const result = await accuracy('validation', config.validationSamples ?? data.validation.count);
       loadMasters();
       return result;
     },
+    settle: () => replicas.settle(),
     learningRate: () => sgd.learningRate(),
     checkpoint: (progress) => ({ network: withMasters(network, layers, sgd), optimizer: sgd.state, progress, config: { ...config, engine: 'tfjs' } }),
     model: () => exported,

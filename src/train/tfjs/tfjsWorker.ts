@@ -5,6 +5,7 @@ import { networkFromSpec, type NetworkSpec } from '../../network/build.js';
 import type { Dataset } from '../data/dataset.js';
 import { updateSlice, type SgdLayout, type StepCoefficients } from '../optimizer.js';
 import { exposeWorker } from '../../workers/expose.js';
+import { arriveAndWait, type StepBarrier } from '../../workers/stepBarrier.js';
 import { TfjsReplica } from './replica.js';
 
 let replica: TfjsReplica | null = null;
@@ -23,6 +24,8 @@ export interface ReplicaSetup {
   id: number;
   /** The optimizer's state in shared memory: each worker updates its slice of every layer. */
   optimizer: SgdLayout;
+  /** Shared by the workers: every slice of an optimizer step is written before any worker reads the weights. */
+  barrier: StepBarrier;
   maxBatch: number;
 }
 
@@ -38,8 +41,16 @@ export const tfjsWorkerApi = {
     const { optimizer, grads, weights, id } = setupOf!;
     updateSlice(optimizer, grads, coefficients, weights, id, grads.length);
   },
-  /** Loss, correct and back-propagated counts; the gradients are in this worker's shared buffers. */
-  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): { loss: number; correct: number; backpropagated: number } {
+  /**
+   * Loss, correct and back-propagated counts; the gradients are in this worker's shared buffers.
+   * `update`: the previous step's optimizer step, taken first (this worker's slice, then a barrier
+   * with the others), which saves a round trip per step.
+   */
+  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array, update?: StepCoefficients): { loss: number; correct: number; backpropagated: number } {
+    if (update) {
+      tfjsWorkerApi.update(update);
+      arriveAndWait(setupOf!.barrier, setupOf!.grads.length);
+    }
     const { loss, correct, backpropagated } = replica!.gradients(dataset, indices, transforms);
     return { loss, correct, backpropagated };
   },

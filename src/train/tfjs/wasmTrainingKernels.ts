@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { nonZeroRows, scatterWindows, type WindowGeometry } from './im2col.js';
 import { sparseFilterGradient } from './sparseFilterGradient.js';
+import { SPARSE_ROW_PRODUCT, sparseRowProduct } from './sparseRowProduct.js';
 
 const BACKEND = 'wasm';
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
@@ -242,6 +243,23 @@ function gatherRows(native: KernelFunc): KernelFunc {
   };
 }
 
+let rowSums = new Float64Array(0);
+
+/** a·b from a's non-zero entries (sparseRowProduct.ts) for 2-D float32 a [m, k] and b [k, n]. */
+const sparseRowProductKernel: KernelFunc = ({ inputs, backend }) => {
+  const heap = backend as unknown as Backend;
+  const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+  if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== b.shape[0] || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    throw new Error(`${SPARSE_ROW_PRODUCT}: expected float32 matrices [m, k] and [k, n], found ${a.dtype} [${a.shape.join(', ')}] and ${b.dtype} [${b.shape.join(', ')}]`);
+  }
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  if (rowSums.length < n) rowSums = new Float64Array(n);
+  const out = heap.makeOutput([m, n], 'float32');
+  sparseRowProduct(heap.typedArrayFromHeap(a), m, k, heap.typedArrayFromHeap(b), n, heap.typedArrayFromHeap(out), rowSums);
+  return out;
+};
+
 function replace(kernelName: string, wrap: (native: KernelFunc) => KernelFunc): void {
   const original = tf.getKernel(kernelName, BACKEND);
   if (original === undefined) throw new Error(`wasm backend has no ${kernelName} kernel to replace`);
@@ -261,4 +279,5 @@ export function registerWasmTrainingKernels(): void {
   replace('Conv2DBackpropInput', conv2dBackpropInput);
   replace('BatchMatMul', batchMatMul);
   replace('GatherV2', gatherRows);
+  if (tf.getKernel(SPARSE_ROW_PRODUCT, BACKEND) === undefined) tf.registerKernel({ kernelName: SPARSE_ROW_PRODUCT, backendName: BACKEND, kernelFunc: sparseRowProductKernel });
 }
