@@ -155,7 +155,9 @@ async function trainWith(
       await hooks.onEpoch?.(record, checkpoint, isBest, model);
     },
   }, resume?.progress);
-  // The best epoch's real weights on the test set, to compare with its exported integer network.
+  // The best epoch's real weights on the test set, to compare with its exported integer network
+  // (nothing may be pending that would overwrite them: the last validation settled it).
+  await replicas.settle();
   bestReal.forEach((m, k) => {
     replicas.weights[2 * k].set(m.subarray(0, sgd.weightCounts[k]));
     replicas.weights[2 * k + 1].set(m.subarray(sgd.weightCounts[k]));
