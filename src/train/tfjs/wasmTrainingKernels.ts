@@ -3,7 +3,9 @@
  * the non-zero errors where that is exact and pays, sparseFilterGradient.ts), and its matMul
  * with transposed operands and its Conv2DBackpropInput are several times slower than a transpose or a
  * plain convolution (measured: 5–10× and ≈ 45 % of a step), and its gather is slow. Each is rewritten here with the backend's own fast
- * kernels. Register before the backend is initialised, so that the original setup functions still run.
+ * kernels. One kernel of spikegrad's own, SpikegradSparseRowProduct (sparseRowProduct.ts), forms a dense
+ * layer's E·W from its non-zero errors. Register before the backend is initialised, so that the
+ * original setup functions still run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
