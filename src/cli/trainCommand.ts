@@ -40,6 +40,7 @@ const trainOptions = {
   shift: integer({ min: 0, max: 8, default: '0', description: 'tfjs engine: augment by random translations of up to N pixels (seeded)' }),
   rotate: number({ min: 0, max: 180, default: '0', placeholder: '<deg>', description: 'tfjs engine: augment by random rotations of up to DEG degrees (seeded)' }),
   scale: number({ min: 0, below: 1, default: '0', placeholder: '<f>', description: 'tfjs engine: augment by random zoom factors in [1 − F, 1 + F] (seeded)' }),
+  flip: flag({ description: 'tfjs engine: augment by mirroring half of the images left to right (seeded; for mirror-symmetric classes such as Fashion-MNIST, not digits)' }),
   weightBits: integer({ min: 2, max: 24, default: String(DEFAULT_WEIGHT_BITS), description: 'tfjs engine: bits of the largest weight of each layer on export (sets its power-of-two Θ)' }),
   seed: seedOption('seed of initialisation, shuffling and augmentation'),
   limit: integer({ min: 1, description: 'use only the first N training images (default: all of the training split)' }),
@@ -73,6 +74,7 @@ const CONFIGURATION: Partial<Record<keyof TrainValues, (c: Config) => unknown>> 
   shift: (c) => c.shift ?? 0,
   rotate: (c) => c.rotate ?? 0,
   scale: (c) => c.scale ?? 0,
+  flip: (c) => c.flip ?? false,
   weightBits: (c) => c.weightBits,
   seed: (c) => c.seed,
   limit: (c) => c.limit ?? undefined,
@@ -90,6 +92,7 @@ function configFrom(o: TrainValues): Config {
     shift: o.shift,
     rotate: o.rotate,
     scale: o.scale,
+    flip: o.flip,
     epochs: o.epochs,
     batch: o.batch,
     alpha: o.alpha,
@@ -143,6 +146,7 @@ export const trainCommand = defineCommand({
       for (const key of ['shift', 'rotate', 'scale'] as const) {
         if (o[key] > 0) throw new InputError(`--${key}: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are`);
       }
+      if (o.flip) throw new InputError('--flip: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are');
       for (const key of ['backend', 'weightBits'] as const) {
         if (given(key)) throw new InputError(`--${key === 'weightBits' ? 'weight-bits' : key}: belongs to the tfjs engine; the exact engine trains the integer network itself`);
       }
@@ -241,7 +245,7 @@ export const trainCommand = defineCommand({
   },
 });
 
-function describeAugmentation({ shift = 0, rotate = 0, scale = 0 }: Config): string {
-  const parts = [shift > 0 ? `shifts ≤ ${shift} px` : '', rotate > 0 ? `rotations ≤ ${rotate}°` : '', scale > 0 ? `zoom ±${scale}` : ''].filter(Boolean);
+function describeAugmentation({ shift = 0, rotate = 0, scale = 0, flip = false }: Config): string {
+  const parts = [shift > 0 ? `shifts ≤ ${shift} px` : '', rotate > 0 ? `rotations ≤ ${rotate}°` : '', scale > 0 ? `zoom ±${scale}` : '', flip ? 'left-right mirrors' : ''].filter(Boolean);
   return parts.length ? `, random ${parts.join(', ')}` : '';
 }

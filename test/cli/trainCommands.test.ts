@@ -67,17 +67,23 @@ describe('train (exact engine) → eval → verify on a tiny model', () => {
     expect(r.stdout).toBe('');
     expect(readFileSync(model).equals(before)).toBe(true);
   });
+
+  it('a resume that would change the augmentation is refused by name', () => {
+    const r = runCli(['train', '--resume', `${model}.ckpt`, '--flip']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--flip true: the run in .* was started with --flip false; a resumed run keeps its configuration/);
+  });
 });
 
 describe('train (tfjs engine, 2 workers) → eval → verify', () => {
   const exported = join(dir, 'tfjs.safetensors');
 
   it('trains in TensorFlow.js, exports the integer network and compares the two accuracies', () => {
-    const r = runCli(['train', '--engine', 'tfjs', '--workers', '2', '--topology', topology, '--limit', '1200', '--epochs', '2', '--lr', '0.02', '--shift', '1', '--rotate', '5', '--scale', '0.05', '--val-samples', '200', '--test-samples', '300', '--out', exported]);
+    const r = runCli(['train', '--engine', 'tfjs', '--workers', '2', '--topology', topology, '--limit', '1200', '--epochs', '2', '--lr', '0.02', '--shift', '1', '--rotate', '5', '--scale', '0.05', '--flip', '--val-samples', '200', '--test-samples', '300', '--out', exported]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/tfjs engine \(backend auto\), spike gradient/);
-    expect(r.stdout).toMatch(/random shifts ≤ 1 px, rotations ≤ 5°, zoom ±0\.05/);
+    expect(r.stdout).toMatch(/random shifts ≤ 1 px, rotations ≤ 5°, zoom ±0\.05, left-right mirrors/);
     expect(r.stdout).toMatch(/img\/s \(backward on \d+ %\)/);
     expect(r.stdout).toMatch(/epoch 2\/2: loss .* validation [\d.]+ % \(integer network\)/);
     expect(r.stdout).toMatch(/backend: (wasm|node|node-gpu) × 2 workers/);
@@ -147,6 +153,7 @@ describe('bad input and unavailable engines', () => {
     [['train', '--rotate', '200'], /--rotate: expected a number ≥ 0 and ≤ 180, found "200"/],
     [['train', '--scale', '1.5'], /--scale: expected a number ≥ 0 and < 1, found "1\.5"/],
     [['train', '--engine', 'exact', '--rotate', '5'], /augmentation belongs to the tfjs engine; the exact engine trains on the images as they are/],
+    [['train', '--engine', 'exact', '--flip'], /--flip: augmentation belongs to the tfjs engine/],
   ])('spikegrad %s', (args, pattern) => {
     const r = runCli(args as string[]);
     expect(r.status).toBe(2);

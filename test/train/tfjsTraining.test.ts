@@ -12,7 +12,7 @@ import { sliceDataset } from '../../src/train/data/dataset.js';
 import { loadDataset } from '../../src/train/data/sources.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { powerOfTwoTheta, quantiseNetwork } from '../../src/train/tfjs/quantise.js';
-import { batchTransforms, shiftImage, transformImage } from '../../src/train/tfjs/augment.js';
+import { batchTransforms, shiftImage, TRANSFORM_SIZE, transformImage } from '../../src/train/tfjs/augment.js';
 import { trainTfjs, type TfjsTrainConfig } from '../../src/train/tfjs/tfjsTrainer.js';
 import { realParameters } from '../../src/train/tfjs/paramLayout.js';
 
@@ -124,21 +124,51 @@ describe('augmentation', () => {
   });
 
   it('draws the same transforms for the same (seed, epoch, step), within their ranges, and others for another step', () => {
-    const range = { shift: 2, rotate: 10, scale: 0.1 };
+    const range = { shift: 2, rotate: 10, scale: 0.1, flip: true };
     const a = batchTransforms(1, 2, 3, 50, range);
     expect(Array.from(batchTransforms(1, 2, 3, 50, range))).toEqual(Array.from(a));
     expect(Array.from(batchTransforms(1, 2, 4, 50, range))).not.toEqual(Array.from(a));
-    const column = (k: number) => Array.from(a).filter((_, i) => i % 4 === k);
+    const column = (k: number, t: Float32Array = a) => Array.from(t).filter((_, i) => i % TRANSFORM_SIZE === k);
     const shifts = [...column(0), ...column(1)];
     expect(shifts.every((v) => Number.isInteger(v) && v >= -2 && v <= 2)).toBe(true);
     expect(new Set(shifts).size).toBe(5);
     expect(column(2).every((v) => Math.abs(v) <= (10 * Math.PI) / 180 + 1e-7)).toBe(true);
     expect(column(3).every((v) => v >= 0.9 - 1e-7 && v <= 1.1 + 1e-7)).toBe(true);
     expect(new Set(column(2)).size).toBe(50);
-    // A shift-only run draws only translations: angle 0 and zoom 1.
-    const shiftOnly = batchTransforms(1, 2, 3, 50, { shift: 2, rotate: 0, scale: 0 });
-    expect(Array.from(shiftOnly).filter((_, i) => i % 4 < 2)).toEqual(Array.from(a).filter((_, i) => i % 4 < 2));
-    expect(Array.from(shiftOnly).filter((_, i) => i % 4 >= 2)).toEqual(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? 0 : 1)));
+    // Mirrors are 0 or 1, both drawn.
+    expect(new Set(column(4))).toEqual(new Set([0, 1]));
+    // A shift-only run draws only translations, the same ones: angle 0, zoom 1, not mirrored.
+    const shiftOnly = batchTransforms(1, 2, 3, 50, { shift: 2, rotate: 0, scale: 0, flip: false });
+    for (const k of [0, 1]) expect(column(k, shiftOnly)).toEqual(column(k));
+    expect([...column(2, shiftOnly), ...column(4, shiftOnly)].every((v) => v === 0)).toBe(true);
+    expect(column(3, shiftOnly).every((v) => v === 1)).toBe(true);
+    // Adding mirrors leaves the other draws as they were.
+    const noFlip = batchTransforms(1, 2, 3, 50, { ...range, flip: false });
+    for (const k of [0, 1, 2, 3]) expect(column(k, noFlip)).toEqual(column(k));
+  });
+
+  it('mirrors left to right before moving, with the plain and the warped sampler alike', () => {
+    const image = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i + 1); // [c=2][y=3][x=4]
+    const mirrored = new Float32Array(image.length);
+    shiftImage(image, [2, 3, 4], 0, 0, mirrored, 0, true);
+    expect(Array.from(mirrored.subarray(0, 12))).toEqual([4, 3, 2, 1, 8, 7, 6, 5, 12, 11, 10, 9]);
+    expect(Array.from(mirrored.subarray(12))).toEqual([16, 15, 14, 13, 20, 19, 18, 17, 24, 23, 22, 21]);
+    // Mirrored, then moved right by 1: the first column is shifted in.
+    const moved = new Float32Array(image.length);
+    shiftImage(image, [2, 3, 4], 0, 1, moved, 0, true);
+    expect(Array.from(moved.subarray(0, 4))).toEqual([0, 4, 3, 2]);
+    // The warped sampler mirrors the same way.
+    const square = Float32Array.from({ length: 9 }, (_, i) => 10 * (i + 1));
+    const out = new Float32Array(9);
+    transformImage(square, [1, 3, 3], [0, 0, 0, 1, 1], out);
+    expect(Array.from(out)).toEqual([30, 20, 10, 60, 50, 40, 90, 80, 70]);
+    transformImage(square, [1, 3, 3], [0, 0, Math.PI / 2, 1, 1], out);
+    // Mirrored first, then turned: the quarter turn of the mirrored image.
+    const turned = new Float32Array(9);
+    transformImage(Float32Array.from([30, 20, 10, 60, 50, 40, 90, 80, 70]), [1, 3, 3], [0, 0, Math.PI / 2, 1, 0], turned);
+    expect(Array.from(out)).toEqual(Array.from(turned));
+    transformImage(square, [1, 3, 3], [0, 0, Math.PI / 2, 1, 0], turned);
+    expect(Array.from(out)).not.toEqual(Array.from(turned));
   });
 
   it('rotates and zooms about the centre with rounded bilinear samples', () => {
@@ -164,7 +194,7 @@ describe('augmentation', () => {
   });
 
   it('with the spike gradient, augmented training does not depend on the worker count either', async () => {
-    const shifted = { ...config, shift: 2, rotate: 8, scale: 0.1, epochs: 1 };
+    const shifted = { ...config, shift: 2, rotate: 8, scale: 0.1, flip: true, epochs: 1 };
     const one = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, shifted);
     const two = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, { ...shifted, workers: 2 });
     const plain = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, { ...config, epochs: 1 });

@@ -62,6 +62,6 @@ export class BatchBuilder {
   }
 }
 
-function isIdentity([dy, dx, angle, zoom]: Float32Array): boolean {
-  return dy === 0 && dx === 0 && angle === 0 && zoom === 1;
+function isIdentity([dy, dx, angle, zoom, mirrored]: Float32Array): boolean {
+  return dy === 0 && dx === 0 && angle === 0 && zoom === 1 && mirrored === 0;
 }

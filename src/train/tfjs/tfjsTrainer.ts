@@ -31,6 +31,8 @@ export interface TfjsTrainConfig extends TrainConfig {
   rotate?: number;
   /** Augmentation: random zoom factors in [1 − scale, 1 + scale]. */
   scale?: number;
+  /** Augmentation: mirror half of the images left to right. */
+  flip?: boolean;
 }
 
 export interface TfjsTrainResult extends LoopResult {
@@ -118,7 +120,7 @@ async function trainWith(
   };
   const accuracy = async (dataset: 'validation' | 'test', count: number) => (await replicas.evaluate(dataset, count)).correct / Math.max(1, count);
 
-  const augmentation = { shift: config.shift ?? 0, rotate: config.rotate ?? 0, scale: config.scale ?? 0 };
+  const augmentation = { shift: config.shift ?? 0, rotate: config.rotate ?? 0, scale: config.scale ?? 0, flip: config.flip ?? false };
   let exported = quantiseNetwork(network, realWeights(), config.weightBits);
   let bestNetwork = exported;
   let bestReal = realWeights();
