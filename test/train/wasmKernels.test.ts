@@ -140,6 +140,19 @@ describe('the sparse error paths: the same bits as the full products', () => {
     expect(Array.from(dW)).toEqual(Array.from(Float32Array.from(expected)));
   });
 
+  it('where the bound Σ|e|·max|x| cannot promise exactness, checks each product instead and still answers', () => {
+    const x = integers(xShape, 7).values, dy = new Float32Array(3 * 5 * 5 * 4);
+    dy[0] = 3; // b 0, oy 0, ox 0, co 0: its window reaches input rows and columns 0–1 of image 0 only
+    const far = ((2 * 9 + 8) * 9 + 8) * 2; // image 2, the last pixel: never visited
+    for (const [name, value] of [['a huge input', 2 ** 23], ['an input that is not an integer', 0.25]] as const) {
+      const altered = x.slice();
+      altered[far] = value;
+      const dW = sparseFilterGradient(altered, dy, geometry, new Int32Array(64));
+      expect(dW, name).not.toBeNull();
+      expect(Array.from(dW!), name).toEqual(reference(altered, dy));
+    }
+  });
+
   it('answers null, so the full kernel runs, where it cannot promise the same bits or would not pay', () => {
     const x = integers(xShape, 7).values, dy = sparseIntegers(dyShape, 8, 0.05);
     const buffer = new Int32Array(64);
