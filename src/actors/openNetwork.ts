@@ -13,6 +13,7 @@ import { PAPER_RULE } from './kernels/neuronRule.js';
 import { SpikingNetwork, type SnnOptions } from './spikingNetwork.js';
 import type { SpikingRun } from './spikingRun.js';
 import { ConcurrentNetwork } from './concurrent/concurrentNetwork.js';
+import { GuardThread } from './guardHelper.js';
 import { fifo } from '../streams/orders/index.js';
 
 const SHARD_WORKER = workerModule(import.meta.url, 'shards/shardWorker');
@@ -121,14 +122,15 @@ export async function openSpikingNetwork(network: Network, options: SnnOptions &
       pool.handles.map((h) => h.call('start-up', (api) => api.init(spec, owned.map((r) => r[h.id + 1]), policy, group.broadcast, group.channels[h.id], poll))),
     );
     group.start(layers, owned.map((r) => r[0]), policy);
-    const snn = new SpikingNetwork(network, options, (_, __, bus) => layers.map((layer, l) => new ShardedCompute(l, indices[l], layer, group, owned[l], bus)));
+    const guard = new GuardThread(spec);
+    const snn = new SpikingNetwork(network, { ...options, guardHelper: guard }, (_, __, bus) => layers.map((layer, l) => new ShardedCompute(l, indices[l], layer, group, owned[l], bus)));
     return {
       snn,
       workers,
       close: async () => {
         snn.dispose();
         await group.stop();
-        await closePool();
+        await Promise.all([closePool(), guard.close()]);
       },
     };
   } catch (e) {

@@ -9,8 +9,8 @@
  * refused after the example, before anything of it is used.
  */
 import { RangeGuardError } from '../errors.js';
-import { assertExactRange, MAX_EXACT, SampleRangeGuard, type RangeCheck } from '../equivalence/rangeGuard.js';
-import type { Network, NeuronLayer } from '../network/topology.js';
+import { assertExactRange, forwardBoundExceeds, MAX_EXACT, SampleRangeGuard, type RangeCheck } from '../equivalence/rangeGuard.js';
+import { connectionCount, type Network, type NeuronLayer } from '../network/topology.js';
 import type { LayerState } from './compute.js';
 
 export interface ExampleEvents {
@@ -59,6 +59,9 @@ export class SnnRangeGuard {
     // Checked for twice the examples summed so far, so a mini-batch is not re-checked at every example.
     const examples = Math.max(this.examples, 2 * (g?.examples ?? 1));
     try {
+      // Where a potential's worst case already leaves the range, the full check (backward and
+      // increments too, an ANN pass each on a deep network) would only say so at greater cost.
+      if (this.mode !== 'static' && forwardBoundExceeds(this.network, Math.max(magnitude, g?.magnitude ?? 0))) throw new RangeGuardError('the worst-case potential bound leaves the exact range');
       assertExactRange(this.network, Math.max(magnitude, g?.magnitude ?? 0), alpha, examples);
       this.guarded = { magnitude: Math.max(magnitude, g?.magnitude ?? 0), alpha, examples };
       return false;
@@ -84,35 +87,65 @@ export class SnnRangeGuard {
    * per example), and return its event bound from what arrived.
    */
   afterExample(events: ExampleEvents): ArrivalBound {
+    const { tasks, check, guard } = this.plan();
+    return this.conclude(events, tasks.map((t) => runGuardTask(guard, this.layers, t, events, check)), check);
+  }
+
+  /**
+   * The same, with about half of the work (by synapses) done by `helper` in another thread at the
+   * same time: each part is what this thread would compute, and the outcomes are read in the same
+   * order, so the bound and the first refusal are the same.
+   */
+  async afterExampleShared(events: ExampleEvents, helper: GuardHelper): Promise<ArrivalBound> {
+    const { tasks, check, guard } = this.plan();
+    const theirs = splitByCost(this.layers, tasks);
+    const remote = helper.compute(tasks.filter((_, k) => theirs[k]), taskInputs(tasks.filter((_, k) => theirs[k]), events), check);
+    // Ours meanwhile; theirs fill in the gaps.
+    const outcomes: (GuardOutcome | null)[] = tasks.map((t, k) => (theirs[k] ? null : runGuardTask(guard, this.layers, t, events, check)));
+    const received = await remote;
+    let next = 0;
+    return this.conclude(events, outcomes.map((o) => o ?? received[next++]), check);
+  }
+
+  /** Every task of an example's guard, in the order a single thread computes them. */
+  private plan(): { tasks: GuardTask[]; check: boolean; guard: SampleRangeGuard } {
     const check = this.sample !== null;
     const guard = this.sample ?? (this.counter ??= new SampleRangeGuard(this.layers, this.layerIndex));
     const L = this.layers.length - 1;
-    const perNeuron = (drive: Float64Array, theta: number) => drive.reduce((t, d) => t + Math.floor(d / theta) + 2, 0);
+    const tasks: GuardTask[] = [];
+    for (let l = 0; l <= L; l++) tasks.push({ kind: 'forward', layer: l });
+    for (let l = L; l >= 0; l--) {
+      if (check) tasks.push({ kind: 'increments', layer: l });
+      if (l > 0) tasks.push({ kind: 'backward', layer: l });
+    }
+    return { tasks, check, guard };
+  }
+
+  /** Reads the outcomes in the planned order: the first refusal is thrown, the bounds summed. */
+  private conclude(events: ExampleEvents, outcomes: GuardOutcome[], check: boolean): ArrivalBound {
+    const L = this.layers.length - 1;
     const bounds = this.layers.map(() => ({ forward: 0, backward: 0 }));
     let total = 0;
     for (let j = 0; j < events.input.length; j++) if (events.input[j] !== 0) total++;
-    for (let l = 0; l <= L; l++) {
-      const layer = this.layers[l];
-      const drive = guard.forward(l, l === 0 ? events.input : events.forward[l - 1], check);
-      bounds[l].forward = l === L ? 0 : perNeuron(drive, layer.theta);
-    }
+    const value = (o: GuardOutcome): number => {
+      if ('refusal' in o) throw new RangeGuardError(o.refusal);
+      return o.value;
+    };
+    let k = 0;
+    for (let l = 0; l <= L; l++) bounds[l].forward = value(outcomes[k++]);
     const top = this.layers[L];
     bounds[L].backward = events.topU.reduce((t, u) => t + Math.floor(Math.abs(u) / top.thetaBp) + 2, 0);
     for (let i = 0; check && i < events.topU.length; i++) {
       const u = Math.abs(events.topU[i]);
       if (!(u <= MAX_EXACT)) throw new RangeGuardError(`layer ${this.layerIndex[L]} (${top.kind}): the error compartment of this example could reach ${u.toExponential(3)}, beyond 2^53 − 1`);
     }
+    const guard = this.sample;
     for (let l = L; l >= 0; l--) {
       if (check) {
-        const below = l === 0 ? events.input : events.states[l - 1].S;
-        this.incrementSums[l] += guard.increments(l, events.backward[l], below);
-        guard.checkIncrementSum(l, this.incrementSums[l], this.examples);
+        this.incrementSums[l] += value(outcomes[k++]);
+        guard!.checkIncrementSum(l, this.incrementSums[l], this.examples);
       }
-      if (l > 0) {
-        const lower = this.layers[l - 1];
-        const reaching = guard.backward(l, events.backward[l], check);
-        bounds[l - 1].backward = perNeuron(reaching, lower.thetaBp);
-      }
+      if (l > 0) bounds[l - 1].backward = value(outcomes[k++]);
     }
     for (const b of bounds) total += b.forward + b.backward;
     return { layers: bounds, total };
@@ -129,4 +162,75 @@ export class SnnRangeGuard {
     this.counter = null;
     if (this.sample) this.sample = new SampleRangeGuard(this.layers, this.layerIndex);
   }
+}
+
+/** One part of an example's guard: a layer's forward drives, its errors reaching the layer below, or its increments. */
+export interface GuardTask {
+  kind: 'forward' | 'backward' | 'increments';
+  layer: number;
+}
+
+/** A task's number (events it bounds, or the largest increment), or the refusal it raised. */
+export type GuardOutcome = { value: number } | { refusal: string };
+
+/** What a task reads of an example, by name (`taskInputs`), so that only those cross to another thread. */
+export type TaskInputs = Record<string, Float64Array>;
+
+/** Computes guard tasks of this network in another thread (the same SampleRangeGuard arithmetic). */
+export interface GuardHelper {
+  compute(tasks: GuardTask[], inputs: TaskInputs, check: boolean): Promise<GuardOutcome[]>;
+}
+
+const inputKey = (l: number) => `in ${l}`;
+const errorKey = (l: number) => `errors ${l}`;
+
+/** The arrays `tasks` read, by name. */
+export function taskInputs(tasks: readonly GuardTask[], events: ExampleEvents): TaskInputs {
+  const inputs: TaskInputs = {};
+  for (const { kind, layer: l } of tasks) {
+    if (kind !== 'backward') inputs[inputKey(l)] = l === 0 ? events.input : kind === 'forward' ? events.forward[l - 1] : events.states[l - 1].S;
+    if (kind !== 'forward') inputs[errorKey(l)] = events.backward[l];
+  }
+  return inputs;
+}
+
+const perNeuron = (drive: Float64Array, theta: number) => drive.reduce((t, d) => t + Math.floor(d / theta) + 2, 0);
+
+/**
+ * One task on `guard`: forward, the events layer l could send given its drives (0 for the top,
+ * which sends none; checked all the same); backward, the error events the layer below could send;
+ * increments, the largest increment. Refusals are returned, not thrown, so that they can cross threads.
+ */
+export function runGuardTask(guard: SampleRangeGuard, layers: readonly NeuronLayer[], task: GuardTask, events: ExampleEvents | TaskInputs, check: boolean): GuardOutcome {
+  // In this thread the example's own arrays; in a helper the ones sent by name.
+  const read = (key: string, fromEvents: (e: ExampleEvents) => Float64Array): Float64Array => ('topU' in events ? fromEvents(events as ExampleEvents) : (events as TaskInputs)[key]);
+  const l = task.layer;
+  const L = layers.length - 1;
+  try {
+    if (task.kind === 'forward') {
+      const drive = guard.forward(l, read(inputKey(l), (e) => (l === 0 ? e.input : e.forward[l - 1])), check);
+      return { value: l === L ? 0 : perNeuron(drive, layers[l].theta) };
+    }
+    const errors = read(errorKey(l), (e) => e.backward[l]);
+    if (task.kind === 'increments') return { value: guard.increments(l, errors, read(inputKey(l), (e) => (l === 0 ? e.input : e.states[l - 1].S))) };
+    return { value: perNeuron(guard.backward(l, errors, check), layers[l - 1].thetaBp) };
+  } catch (e) {
+    if (e instanceof RangeGuardError) return { refusal: e.message };
+    throw e;
+  }
+}
+
+/** Which tasks go to the helper: about half of the synapses they visit, the largest first. */
+function splitByCost(layers: readonly NeuronLayer[], tasks: readonly GuardTask[]): boolean[] {
+  const cost = tasks.map((t) => connectionCount(layers[t.layer]));
+  const order = tasks.map((_, k) => k).sort((a, b) => cost[b] - cost[a]);
+  const theirs = tasks.map(() => false);
+  let ours = 0, helpers = 0;
+  for (const k of order) {
+    if (helpers < ours) {
+      theirs[k] = true;
+      helpers += cost[k];
+    } else ours += cost[k];
+  }
+  return theirs;
 }

@@ -22,7 +22,7 @@ import { LatencyModel, type LatencySpec } from '../streams/timing/latency.js';
 import { EXACT, type Barrier } from './barrier.js';
 import { LocalCompute, type LayerCompute, type LayerState } from './compute.js';
 import { DEFAULT_EVENT_BUDGET, EventBudgetCache } from './eventBudget.js';
-import { SnnRangeGuard } from './snnRangeGuard.js';
+import { SnnRangeGuard, type GuardHelper } from './snnRangeGuard.js';
 import type { RangeCheck } from '../equivalence/rangeGuard.js';
 import { layerKernel, type SpikePolicy } from './kernels/neuronLayer.js';
 import { directionOf, layerMachine, type Direction } from './layerMachine.js';
@@ -51,6 +51,8 @@ export interface SnnOptions {
   rangeCheck?: RangeCheck;
   /** Count every neuron's events, for each example's event bound from what arrived (always done where needed). */
   countEvents?: boolean;
+  /** Another thread that takes half of each counted example's range guard (sharded runs; guardHelper.ts). */
+  guardHelper?: GuardHelper | null;
   /** A variant of the neuron rule (default the paper's; in this thread only: for the properties and `check --variant`). */
   rule?: NeuronRule;
   /** Scripted delivery (streams/schedule.ts): these choices decide every delivery of each example, in place of the orders. */
@@ -99,6 +101,8 @@ export class SpikingNetwork implements SpikingRun {
   private readonly inputTiming: InputTiming | null;
   private readonly range: SnnRangeGuard;
   private readonly countEvents: boolean;
+  /** Holds the weights it was given: dropped when they change (on-line training), and the guard then runs here alone. */
+  private guardHelper: GuardHelper | null;
   private input: Float64Array = new Float64Array(0);
   private topU: Float64Array = new Float64Array(0);
   private forwardStates: LayerState[] = [];
@@ -114,6 +118,7 @@ export class SpikingNetwork implements SpikingRun {
   ) {
     this.budget = new EventBudgetCache(network, options.eventBudget ?? DEFAULT_EVENT_BUDGET);
     this.countEvents = options.countEvents ?? false;
+    this.guardHelper = options.guardHelper ?? null;
     this.log = options.log ?? null;
     this.barrier = options.barrier ?? EXACT;
     this.layerIndex = neuronLayerIndices(network);
@@ -205,6 +210,7 @@ export class SpikingNetwork implements SpikingRun {
   weightsChanged(): void {
     this.budget.invalidate();
     this.range.weightsChanged();
+    this.guardHelper = null;
     for (const c of this.computes) c.weightsChanged();
   }
 
@@ -253,9 +259,8 @@ export class SpikingNetwork implements SpikingRun {
     if (this.actors.some((a) => !a.getSnapshot().matches('done'))) throw new QuiescenceError(`nothing is in flight but ${this.pendingLayers()}`);
     this.log?.record(LogKind.Phase, 0, PhaseMark.ExampleEnd, this.bus.deliveries - deliveriesBefore, this.bus.clock);
     const states = this.computes.map((c) => c.state());
-    const arrivals = counted
-      ? this.range.afterExample({ input: this.input, forward: this.runtimes.map((r) => r.counts!.forward), backward: this.runtimes.map((r) => r.counts!.backward), states, topU: this.topU })
-      : null;
+    const events = counted ? { input: this.input, forward: this.runtimes.map((r) => r.counts!.forward), backward: this.runtimes.map((r) => r.counts!.backward), states, topU: this.topU } : null;
+    const arrivals = events === null ? null : this.guardHelper ? await this.range.afterExampleShared(events, this.guardHelper) : this.range.afterExample(events);
     this.statistics.addExample(this.input, states, this.bus.clock, { worstCase: bound?.total ?? null, fromArrivals: arrivals?.total ?? null });
     return { states, predicted: argmax(states[this.layers.length - 1].V) };
   }

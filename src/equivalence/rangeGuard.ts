@@ -76,6 +76,24 @@ export function computeBounds(network: Network, maxAbsInput: number, alpha: numb
 }
 
 /**
+ * Whether some potential's worst-case bound already leaves the exact range: the forward half of
+ * computeBounds, stopping at the first such layer. Enough to know that assertExactRange would refuse
+ * (not which quantity it would name first), at a fraction of its cost.
+ */
+export function forwardBoundExceeds(network: Network, maxAbsInput: number): boolean {
+  const indices = neuronLayerIndices(network);
+  let x = new Float64Array(sizeOf((network.layers[indices[0]] as NeuronLayer).inShape)).fill(maxAbsInput);
+  for (const i of indices) {
+    const layer = absLayer(network.layers[i] as NeuronLayer);
+    const a = new Float64Array(sizeOf(layer.outShape));
+    layerForward(layer, x, a);
+    if (!(maxOf(a) <= MAX_EXACT)) return true;
+    x = a.map((v) => roundHalfAway(v, layer.theta));
+  }
+  return false;
+}
+
+/**
  * Throw a RangeGuardError naming the first layer and quantity whose bound could leave the exact range;
  * `examples` multiplies increment bounds (mini-batch sums). Returns the bounds when all is safe.
  */

@@ -5,7 +5,7 @@
  */
 import { InputError } from '../errors.js';
 
-export const POOL_KINDS = ['shards', 'samples', 'replicas', 'exact', 'layers', 'properties'] as const;
+export const POOL_KINDS = ['shards', 'samples', 'replicas', 'exact', 'layers', 'properties', 'guard'] as const;
 export type PoolKind = (typeof POOL_KINDS)[number];
 
 export interface FaultPlan {

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { simulateCase } from '../../src/actors/simulateCase.js';
 import { SpikingNetwork } from '../../src/actors/spikingNetwork.js';
+import { openSpikingNetwork } from '../../src/actors/openNetwork.js';
+import { injectFault } from '../../src/workers/faults.js';
 import { runAnnCase } from '../../src/equivalence/layerResults.js';
 import { EventBudgetError, RangeGuardError } from '../../src/errors.js';
 import { parseCase, type SpikeCase } from '../../src/network/caseFile.js';
@@ -12,6 +14,7 @@ const deepCase: SpikeCase = { network: deepChain(), input: DEEP_INPUT, target: 1
 describe('a deep network whose worst case leaves the exact range', () => {
   it('runs event by event, checked on its own values, and equals the integer ANN exactly', async () => {
     const ann = runAnnCase(deepCase);
+    const fromArrivals: (number | null)[] = [];
     for (const workers of [1, 2]) {
       const snn = await simulateCase(deepCase, { workers, shardThreshold: 0 });
       expect(snn.layers).toEqual(ann.layers);
@@ -20,6 +23,20 @@ describe('a deep network whose worst case leaves the exact range', () => {
       expect(b.worstCase).toBeNull();
       expect(b.measured).toBeGreaterThan(1000);
       expect(b.fromArrivals).toBeGreaterThanOrEqual(b.measured);
+      fromArrivals.push(b.fromArrivals);
+    }
+    // Sharded, half of the per-example guard ran in a thread of its own: the same bound.
+    expect(fromArrivals[1]).toBe(fromArrivals[0]);
+  });
+
+  it('a guard thread that dies fails the example, naming the worker and what it was doing', async () => {
+    for (const how of ['throw', 'exit'] as const) {
+      injectFault({ pool: 'guard', worker: 0, afterCalls: 1, how });
+      try {
+        await expect(simulateCase(deepCase, { workers: 2, shardThreshold: 0 })).rejects.toThrow(/^worker 0 failed during the range guard of an example: (injected fault|exited with code 3)$/);
+      } finally {
+        injectFault(null);
+      }
     }
   });
 
@@ -53,5 +70,14 @@ describe('a spiking run whose own values leave the exact range', () => {
     await expect(snn.runExample(big.input, big.target, big.alpha)).rejects.toThrow(RangeGuardError);
     await expect(snn.runExample(big.input, big.target, big.alpha)).rejects.toThrow(/layer 0 \(dense\): the potential of this example could reach 2\.027e\+16 \(bounded from the values that arrived\)/);
     snn.dispose();
+  });
+
+  it('sharded, with the guard shared with a thread of its own, refuses it with the same message', async () => {
+    const { snn, close } = await openSpikingNetwork(big.network, { workers: 2, shardThreshold: 0 });
+    try {
+      await expect(snn.runExample(big.input, big.target, big.alpha)).rejects.toThrow(/^layer 0 \(dense\): the potential of this example could reach 2\.027e\+16 \(bounded from the values that arrived\)/);
+    } finally {
+      await close();
+    }
   });
 });
