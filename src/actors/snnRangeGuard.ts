@@ -99,7 +99,8 @@ export class SnnRangeGuard {
   async afterExampleShared(events: ExampleEvents, helper: GuardHelper): Promise<ArrivalBound> {
     const { tasks, check, guard } = this.plan();
     const theirs = splitByCost(this.layers, tasks);
-    const remote = helper.compute(tasks.filter((_, k) => theirs[k]), taskInputs(tasks.filter((_, k) => theirs[k]), events), check);
+    const handed = tasks.filter((_, k) => theirs[k]);
+    const remote = helper.compute(handed, taskInputs(handed, events), check);
     // Ours meanwhile; theirs fill in the gaps.
     const outcomes: (GuardOutcome | null)[] = tasks.map((t, k) => (theirs[k] ? null : runGuardTask(guard, this.layers, t, events, check)));
     const received = await remote;

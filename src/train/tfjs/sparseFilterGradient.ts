@@ -53,34 +53,10 @@ export function sparseFilterGradient(x: Float32Array, dy: Float32Array, g: Filte
   }
   const dW = new Float64Array(KH * KW * CI * CO);
   // Every |partial sum| of every dW element is at most Σ|e|·max|x|: below 2^24, with integer inputs,
-  // no product needs checking.
+  // no product needs checking; otherwise each one is (the inputs it visits must be integers, each sum
+  // stay below 2^24).
   const inputMax = largestInteger(x);
-  if (inputMax >= 0 && errorMass * inputMax < EXACT_LIMIT) {
-    for (let k = 0; k < count; k++) {
-      const i = nonZero[k];
-      const e = dy[i];
-      const co = i % CO;
-      const pos = (i - co) / CO;
-      const ox = pos % OW;
-      const rest = (pos - ox) / OW;
-      const oy = rest % OH;
-      const b = (rest - oy) / OH;
-      for (let ky = 0; ky < KH; ky++) {
-        const iy = oy * strideY + ky - padTop;
-        if (iy < 0 || iy >= H) continue;
-        for (let kx = 0; kx < KW; kx++) {
-          const ix = ox * strideX + kx - padLeft;
-          if (ix < 0 || ix >= W) continue;
-          const src = ((b * H + iy) * W + ix) * CI;
-          const dst = (ky * KW + kx) * CI * CO + co;
-          for (let ci = 0, at = dst; ci < CI; ci++, at += CO) dW[at] += e * x[src + ci];
-        }
-      }
-    }
-    return Float32Array.from(dW);
-  }
-  // Otherwise each product is checked: the inputs it visits must be integers and each sum stay below 2^24.
-  const magnitude = new Float64Array(dW.length);
+  const magnitude = inputMax >= 0 && errorMass * inputMax < EXACT_LIMIT ? null : new Float64Array(dW.length);
   for (let k = 0; k < count; k++) {
     const i = nonZero[k];
     const e = dy[i];
@@ -98,14 +74,9 @@ export function sparseFilterGradient(x: Float32Array, dy: Float32Array, g: Filte
         if (ix < 0 || ix >= W) continue;
         const src = ((b * H + iy) * W + ix) * CI;
         const dst = (ky * KW + kx) * CI * CO + co;
-        for (let ci = 0; ci < CI; ci++) {
-          const v = x[src + ci];
-          if (v === 0) continue;
-          if (!Number.isInteger(v)) return null;
-          const at = dst + ci * CO;
-          dW[at] += e * v;
-          if ((magnitude[at] += Math.abs(e * v)) >= EXACT_LIMIT) return null;
-        }
+        if (magnitude === null) {
+          for (let ci = 0, at = dst; ci < CI; ci++, at += CO) dW[at] += e * x[src + ci];
+        } else if (!addChecked(dW, magnitude, e, x, src, dst, CI, CO)) return null;
       }
     }
   }
@@ -122,4 +93,16 @@ function largestInteger(x: Float32Array): number {
     if (a > max) max = a;
   }
   return max;
+}
+
+/** dW[dst + ci·CO] += e·x[src + ci] for every ci, checking each input and sum; false where exactness cannot be promised. */
+function addChecked(dW: Float64Array, magnitude: Float64Array, e: number, x: Float32Array, src: number, dst: number, CI: number, CO: number): boolean {
+  for (let ci = 0, at = dst; ci < CI; ci++, at += CO) {
+    const v = x[src + ci];
+    if (v === 0) continue;
+    if (!Number.isInteger(v)) return false;
+    dW[at] += e * v;
+    if ((magnitude[at] += Math.abs(e * v)) >= EXACT_LIMIT) return false;
+  }
+  return true;
 }
