@@ -182,14 +182,19 @@ export interface GuardHelper {
   compute(tasks: GuardTask[], inputs: TaskInputs, check: boolean): Promise<GuardOutcome[]>;
 }
 
-const inputKey = (l: number) => `in ${l}`;
+// A forward task reads the events that arrived, an increments task the values below (S): not the same arrays.
+const arrivedKey = (l: number) => `arrived ${l}`;
+const belowKey = (l: number) => `below ${l}`;
 const errorKey = (l: number) => `errors ${l}`;
+const arrived = (e: ExampleEvents, l: number) => (l === 0 ? e.input : e.forward[l - 1]);
+const below = (e: ExampleEvents, l: number) => (l === 0 ? e.input : e.states[l - 1].S);
 
 /** The arrays `tasks` read, by name. */
 export function taskInputs(tasks: readonly GuardTask[], events: ExampleEvents): TaskInputs {
   const inputs: TaskInputs = {};
   for (const { kind, layer: l } of tasks) {
-    if (kind !== 'backward') inputs[inputKey(l)] = l === 0 ? events.input : kind === 'forward' ? events.forward[l - 1] : events.states[l - 1].S;
+    if (kind === 'forward') inputs[arrivedKey(l)] = arrived(events, l);
+    if (kind === 'increments') inputs[belowKey(l)] = below(events, l);
     if (kind !== 'forward') inputs[errorKey(l)] = events.backward[l];
   }
   return inputs;
@@ -209,11 +214,11 @@ export function runGuardTask(guard: SampleRangeGuard, layers: readonly NeuronLay
   const L = layers.length - 1;
   try {
     if (task.kind === 'forward') {
-      const drive = guard.forward(l, read(inputKey(l), (e) => (l === 0 ? e.input : e.forward[l - 1])), check);
+      const drive = guard.forward(l, read(arrivedKey(l), (e) => arrived(e, l)), check);
       return { value: l === L ? 0 : perNeuron(drive, layers[l].theta) };
     }
     const errors = read(errorKey(l), (e) => e.backward[l]);
-    if (task.kind === 'increments') return { value: guard.increments(l, errors, read(inputKey(l), (e) => (l === 0 ? e.input : e.states[l - 1].S))) };
+    if (task.kind === 'increments') return { value: guard.increments(l, errors, read(belowKey(l), (e) => below(e, l))) };
     return { value: perNeuron(guard.backward(l, errors, check), layers[l - 1].thetaBp) };
   } catch (e) {
     if (e instanceof RangeGuardError) return { refusal: e.message };

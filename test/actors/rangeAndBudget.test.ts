@@ -4,6 +4,10 @@ import { simulateCase } from '../../src/actors/simulateCase.js';
 import { SpikingNetwork } from '../../src/actors/spikingNetwork.js';
 import { openSpikingNetwork } from '../../src/actors/openNetwork.js';
 import { injectFault } from '../../src/workers/faults.js';
+import { runGuardTask, taskInputs, type ExampleEvents, type GuardTask } from '../../src/actors/snnRangeGuard.js';
+import { SampleRangeGuard } from '../../src/equivalence/rangeGuard.js';
+import { neuronLayerIndices, sizeOf, type NeuronLayer } from '../../src/network/topology.js';
+import { Rng } from '../../src/random.js';
 import { runAnnCase } from '../../src/equivalence/layerResults.js';
 import { EventBudgetError, RangeGuardError } from '../../src/errors.js';
 import { parseCase, type SpikeCase } from '../../src/network/caseFile.js';
@@ -79,5 +83,29 @@ describe('a spiking run whose own values leave the exact range', () => {
     } finally {
       await close();
     }
+  });
+});
+
+describe('the per-example guard split across threads', () => {
+  it('every task gives the same outcome from the arrays sent by name as from the example itself, all tasks at once', () => {
+    const network = deepChain();
+    const indices = neuronLayerIndices(network);
+    const layers = indices.map((i) => network.layers[i] as NeuronLayer);
+    const rng = new Rng(21);
+    const values = (n: number) => Float64Array.from({ length: n }, () => rng.int(0, 9));
+    // Events that arrived and values below differ, so a task reading the wrong one shows.
+    const events: ExampleEvents = {
+      input: values(sizeOf(layers[0].inShape)),
+      forward: layers.map((l) => values(sizeOf(l.outShape))),
+      backward: layers.map((l) => values(sizeOf(l.outShape))),
+      states: layers.map((l) => ({ V: values(sizeOf(l.outShape)), S: values(sizeOf(l.outShape)), E: values(sizeOf(l.outShape)) })),
+      topU: values(sizeOf(layers[layers.length - 1].outShape)),
+    };
+    const tasks: GuardTask[] = layers.flatMap((_, l) => [{ kind: 'forward', layer: l }, { kind: 'increments', layer: l }, ...(l > 0 ? [{ kind: 'backward', layer: l } as const] : [])] as GuardTask[]);
+    const inputs = taskInputs(tasks, events);
+    const here = new SampleRangeGuard(layers, indices), there = new SampleRangeGuard(layers, indices);
+    const local = tasks.map((t) => runGuardTask(here, layers, t, events, false));
+    expect(tasks.map((t) => runGuardTask(there, layers, t, inputs, false))).toEqual(local);
+    expect(local.some((o) => 'value' in o && o.value > 0)).toBe(true);
   });
 });
