@@ -5,8 +5,8 @@
  * downwards from |U^L| ≤ α·Θbp the same recursion with Θbp.
  */
 import { EventBudgetError } from '../errors.js';
-import { layerBackward, layerForward } from '../equivalence/kernels/index.js';
-import { absLayer } from '../equivalence/rangeGuard.js';
+import { layerBackward } from '../equivalence/kernels/index.js';
+import { absLayer, magnitudeForward } from '../equivalence/kernels/magnitudes.js';
 import { roundHalfAwayReal } from '../network/rounding.js';
 import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
 
@@ -31,18 +31,28 @@ export interface EventBound {
 
 const sum = (v: Float64Array): number => v.reduce((a, b) => a + b, 0);
 
-export function computeEventBound(network: Network, input: ArrayLike<number>, alpha: number): EventBound {
+export function computeEventBound(network: Network, input: ArrayLike<number>, alpha: number): EventBound;
+/** The same, or null as soon as the events bounded so far pass `stopAbove` (the total would too). */
+export function computeEventBound(network: Network, input: ArrayLike<number>, alpha: number, stopAbove: number): EventBound | null;
+export function computeEventBound(network: Network, input: ArrayLike<number>, alpha: number, stopAbove = Infinity): EventBound | null {
   const indices = neuronLayerIndices(network);
-  const layers = indices.map((i) => absLayer(network.layers[i] as NeuronLayer));
+  const layers = indices.map((i) => network.layers[i] as NeuronLayer);
   const L = layers.length - 1;
   const forward: Float64Array[] = [];
   let N = Float64Array.from(input, Math.abs);
+  let inputEvents = 0;
+  for (let j = 0; j < input.length; j++) if (input[j] !== 0) inputEvents++;
+  let sofar = inputEvents;
   for (let l = 0; l <= L; l++) {
     const drive = new Float64Array(sizeOf(layers[l].outShape));
-    layerForward(layers[l], N, drive);
+    // The cached bounds start from a uniform input: most rows and columns stay alike.
+    magnitudeForward(layers[l], N, drive);
     const theta = layers[l].theta;
     N = l === L ? new Float64Array(drive.length) : drive.map((d) => Math.floor(d / theta) + 2);
     forward.push(N);
+    sofar += sum(N);
+    // Exact integers below 2^53: the total, a sum of more non-negative terms, is larger still.
+    if (sofar > stopAbove && sofar <= Number.MAX_SAFE_INTEGER) return null;
   }
   const backward: Float64Array[] = new Array(L + 1);
   const top = layers[L];
@@ -50,13 +60,13 @@ export function computeEventBound(network: Network, input: ArrayLike<number>, al
   for (let l = L; l >= 0; l--) {
     const thetaBp = layers[l].thetaBp;
     backward[l] = drive.map((d) => Math.floor(d / thetaBp) + 2);
+    sofar += sum(backward[l]);
+    if (sofar > stopAbove && sofar <= Number.MAX_SAFE_INTEGER) return null;
     if (l > 0) {
       drive = new Float64Array(sizeOf(layers[l].inShape));
-      layerBackward(layers[l], backward[l], drive);
+      layerBackward(absLayer(layers[l]), backward[l], drive);
     }
   }
-  let inputEvents = 0;
-  for (let j = 0; j < input.length; j++) if (input[j] !== 0) inputEvents++;
   const perLayer = indices.map((layer, l) => ({ layer, forward: sum(forward[l]), backward: sum(backward[l]) }));
   const total = inputEvents + perLayer.reduce((t, b) => t + b.forward + b.backward, 0);
   return { input: inputEvents, layers: perLayer, total, forwardPerNeuron: forward, backwardPerNeuron: backward };
@@ -90,7 +100,7 @@ export class EventBudgetCache {
    * that example alone, never on which examples the same network ran before (the reports of sharded,
    * sample-parallel and queued runs must not depend on how the samples were split).
    */
-  private readonly cached = new Map<string, EventBound>();
+  private readonly cached = new Map<string, EventBound | 'over'>();
 
   constructor(
     private readonly network: Network,
@@ -106,10 +116,11 @@ export class EventBudgetCache {
     if (!bound) {
       // Few distinct keys in practice (pixel maxima); a runaway set is simply started again.
       if (this.cached.size >= 1024) this.cached.clear();
-      bound = computeEventBound(this.network, new Float64Array(input.length).fill(magnitude), alpha);
+      // Deep networks pass the budget a few layers in: the rest of the bound would not be used.
+      bound = computeEventBound(this.network, new Float64Array(input.length).fill(magnitude), alpha, this.budget) ?? 'over';
       this.cached.set(key, bound);
     }
-    return bound.total <= this.budget ? bound : null;
+    return bound !== 'over' && bound.total <= this.budget ? bound : null;
   }
 
   /** The weights changed in place (on-line training): the cached bound no longer holds. */

@@ -18,11 +18,17 @@ export class GuardThread implements GuardHelper {
 
   constructor(private readonly spec: NetworkSpec) {}
 
+  /** Starts the thread and hands it the network, without waiting (its start-up overlaps the example). */
+  prepare(): void {
+    if (this.ready) return;
+    const pool = (this.pool = new WorkerPool<GuardApi>('guard', GUARD_WORKER, 1));
+    this.ready = pool.handles[0].call('range guard start-up', (api) => api.init(this.spec));
+    // Its failure is reported by the compute that awaits it, not as an unhandled rejection meanwhile.
+    this.ready.catch(() => {});
+  }
+
   async compute(tasks: GuardTask[], inputs: TaskInputs, check: boolean): Promise<GuardOutcome[]> {
-    if (!this.ready) {
-      const pool = (this.pool = new WorkerPool<GuardApi>('guard', GUARD_WORKER, 1));
-      this.ready = pool.handles[0].call('range guard start-up', (api) => api.init(this.spec));
-    }
+    this.prepare();
     await this.ready;
     return this.pool!.handles[0].call('the range guard of an example', (api) => api.compute(tasks, inputs, check));
   }

@@ -179,6 +179,8 @@ export type TaskInputs = Record<string, Float64Array>;
 
 /** Computes guard tasks of this network in another thread (the same SampleRangeGuard arithmetic). */
 export interface GuardHelper {
+  /** Get ready for an example's tasks (a thread started) while the example runs. */
+  prepare?(): void;
   compute(tasks: GuardTask[], inputs: TaskInputs, check: boolean): Promise<GuardOutcome[]>;
 }
 

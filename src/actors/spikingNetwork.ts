@@ -225,6 +225,7 @@ export class SpikingNetwork implements SpikingRun {
     const bound = this.budget.check(input, alpha);
     const perExample = this.range.beforeExample(input, alpha);
     const counted = perExample || bound === null || this.countEvents;
+    if (counted) this.guardHelper?.prepare?.();
     this.input = Float64Array.from(input);
     this.alpha = alpha;
     this.target = target;

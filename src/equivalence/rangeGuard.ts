@@ -7,6 +7,8 @@ import { RangeGuardError } from '../errors.js';
 import { roundHalfAway, roundHalfAwayReal } from '../network/rounding.js';
 import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
 import { layerBackward, layerForward, layerIncrements } from './kernels/index.js';
+import { absLayer, magnitudeForward } from './kernels/magnitudes.js';
+import { layerForwardRepeated } from './kernels/repeatedPositions.js';
 
 export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
@@ -26,11 +28,7 @@ export interface LayerBounds {
   increment: number;
 }
 
-/** The layer with every weight and bias replaced by its magnitude (for worst-case bounds). */
-export function absLayer(layer: NeuronLayer): NeuronLayer {
-  if (layer.kind === 'avgpool') return { ...layer, weight: Math.abs(layer.weight) };
-  return { ...layer, weights: layer.weights.map(Math.abs), bias: layer.bias.map(Math.abs) };
-}
+export { absLayer } from './kernels/magnitudes.js';
 
 const maxOf = (v: Float64Array): number => v.reduce((m, x) => Math.max(m, x), 0);
 
@@ -43,7 +41,8 @@ export function computeBounds(network: Network, maxAbsInput: number, alpha: numb
   let x = new Float64Array(sizeOf(layers[0].inShape)).fill(maxAbsInput);
   for (let l = 0; l < layers.length; l++) {
     const a = new Float64Array(sizeOf(layers[l].outShape));
-    layerForward(layers[l], x, a);
+    // A uniform input keeps most rows and columns alike: each class of them computed once.
+    layerForwardRepeated(layers[l], x, a);
     inputs.push(x);
     potentials.push(a);
     const layer = layers[l];
@@ -84,9 +83,9 @@ export function forwardBoundExceeds(network: Network, maxAbsInput: number): bool
   const indices = neuronLayerIndices(network);
   let x = new Float64Array(sizeOf((network.layers[indices[0]] as NeuronLayer).inShape)).fill(maxAbsInput);
   for (const i of indices) {
-    const layer = absLayer(network.layers[i] as NeuronLayer);
+    const layer = network.layers[i] as NeuronLayer;
     const a = new Float64Array(sizeOf(layer.outShape));
-    layerForward(layer, x, a);
+    magnitudeForward(layer, x, a);
     if (!(maxOf(a) <= MAX_EXACT)) return true;
     x = a.map((v) => roundHalfAway(v, layer.theta));
   }
@@ -136,23 +135,26 @@ const absInto = (v: ArrayLike<number>, into: Float64Array): Float64Array => {
  * leaves the exact range are admitted as long as their actual values stay inside it.
  */
 export class SampleRangeGuard {
-  private readonly abs: NeuronLayer[];
+  /** Magnitudes, dW and db per layer, made when first needed (a thread may be handed only some layers' tasks). */
+  private readonly absLayers: (NeuronLayer | null)[];
   private readonly drive: Float64Array[];
   private readonly inMagnitude: Float64Array[];
   private readonly below: Float64Array[];
-  private readonly dW: Float64Array[];
-  private readonly db: Float64Array[];
+  private readonly incrementBuffers: ({ dW: Float64Array; db: Float64Array } | null)[];
 
   constructor(
     private readonly layers: readonly NeuronLayer[],
     private readonly layerIndex: readonly number[],
   ) {
-    this.abs = layers.map(absLayer);
+    this.absLayers = layers.map(() => null);
     this.drive = layers.map((l) => new Float64Array(sizeOf(l.outShape)));
     this.inMagnitude = layers.map((l) => new Float64Array(sizeOf(l.inShape)));
     this.below = layers.map((l) => new Float64Array(sizeOf(l.inShape)));
-    this.dW = this.abs.map((l) => new Float64Array(l.kind === 'avgpool' ? 0 : l.weights.length));
-    this.db = this.abs.map((l) => new Float64Array(l.kind === 'avgpool' ? 0 : l.bias.length));
+    this.incrementBuffers = layers.map(() => null);
+  }
+
+  private abs(l: number): NeuronLayer {
+    return (this.absLayers[l] ??= absLayer(this.layers[l]));
   }
 
   private refuse(l: number, what: string, value: number): never {
@@ -169,7 +171,7 @@ export class SampleRangeGuard {
    */
   forward(l: number, input: ArrayLike<number>, check = true): Float64Array {
     const drive = this.drive[l];
-    layerForward(this.abs[l], absInto(input, this.inMagnitude[l]), drive);
+    layerForward(this.abs(l), absInto(input, this.inMagnitude[l]), drive);
     if (!check) return drive;
     let max = 0;
     for (let i = 0; i < drive.length; i++) max = Math.max(max, drive[i]);
@@ -181,7 +183,7 @@ export class SampleRangeGuard {
   backward(l: number, errors: ArrayLike<number>, check = true): Float64Array {
     const below = this.below[l];
     below.fill(0);
-    layerBackward(this.abs[l], absInto(errors, this.drive[l]), below);
+    layerBackward(this.abs(l), absInto(errors, this.drive[l]), below);
     if (!check) return below;
     let max = 0;
     for (let i = 0; i < below.length; i++) max = Math.max(max, below[i]);
@@ -191,12 +193,21 @@ export class SampleRangeGuard {
 
   /** The largest |ΔW| or |Δb| that errors `errors` of layer l on inputs `input` add (one example). */
   increments(l: number, errors: ArrayLike<number>, input: ArrayLike<number>): number {
-    if (this.abs[l].kind === 'avgpool') return 0;
-    const dW = this.dW[l], db = this.db[l];
+    const kind = this.layers[l].kind;
+    if (kind === 'avgpool') return 0;
+    // A dense increment is one product e_i·x_j: the largest is max|e|·max|x| (or a bias's max|e|).
+    if (kind === 'dense') {
+      let e = 0, x = 0;
+      for (let i = 0; i < errors.length; i++) e = Math.max(e, Math.abs(errors[i]));
+      for (let j = 0; j < input.length; j++) x = Math.max(x, Math.abs(input[j]));
+      return Math.max(e * x, e);
+    }
+    const layer = this.abs(l) as Exclude<NeuronLayer, { kind: 'avgpool' }>;
+    const { dW, db } = (this.incrementBuffers[l] ??= { dW: new Float64Array(layer.weights.length), db: new Float64Array(layer.bias.length) });
     dW.fill(0);
     db.fill(0);
     // The increment kernels subtract; with magnitudes the sums come out negated.
-    layerIncrements(this.abs[l], absInto(errors, this.drive[l]), absInto(input, this.inMagnitude[l]), dW, db);
+    layerIncrements(this.abs(l), absInto(errors, this.drive[l]), absInto(input, this.inMagnitude[l]), dW, db);
     let max = 0;
     for (let i = 0; i < dW.length; i++) max = Math.max(max, -dW[i]);
     for (let i = 0; i < db.length; i++) max = Math.max(max, -db[i]);

@@ -109,3 +109,19 @@ describe('the per-example guard split across threads', () => {
     expect(local.some((o) => 'value' in o && o.value > 0)).toBe(true);
   });
 });
+
+describe('the worst-case event bound against a budget', () => {
+  it('stops as soon as the events bounded so far pass it, exactly where the full bound does', async () => {
+    const { computeEventBound } = await import('../../src/actors/eventBudget.js');
+    const { initNetwork } = await import('../../src/network/init.js');
+    const { mnistArchitecture } = await import('../../src/network/presets.js');
+    const network = initNetwork(mnistArchitecture(), { seed: 3 });
+    const input = new Float64Array(28 * 28).fill(255);
+    const full = computeEventBound(network, input, 50);
+    const forwardOnly = full.input + full.layers.reduce((t, l) => t + l.forward, 0);
+    expect(forwardOnly).toBeLessThan(full.total);
+    // Null exactly when the total passes the budget (the forward events alone may already); at the total, all of it.
+    for (const budget of [full.input, forwardOnly - 1, full.total - 1]) expect(computeEventBound(network, input, 50, budget)).toBeNull();
+    expect(computeEventBound(network, input, 50, full.total)).toEqual(full);
+  });
+});
