@@ -16,6 +16,7 @@ import { DEFAULT_HYPERPARAMETERS } from '../train/optimizer.js';
 import type { EpochRecord, TrainHooks } from '../train/trainingLoop.js';
 import { BACKEND_NAMES } from '../train/tfjs/backend.js';
 import { DEFAULT_WEIGHT_BITS } from '../train/tfjs/quantise.js';
+import { droppedLayers, dropoutFactor } from '../train/tfjs/dropout.js';
 import type { TfjsTrainConfig, TfjsTrainResult } from '../train/tfjs/tfjsTrainer.js';
 import { defineCommand, type CommandContext } from './command.js';
 import { dataOptions, seedOption, workersOption } from './commonOptions.js';
@@ -41,6 +42,7 @@ const trainOptions = {
   rotate: number({ min: 0, max: 180, default: '0', placeholder: '<deg>', description: 'tfjs engine: augment by random rotations of up to DEG degrees (seeded)' }),
   scale: number({ min: 0, below: 1, default: '0', placeholder: '<f>', description: 'tfjs engine: augment by random zoom factors in [1 − F, 1 + F] (seeded)' }),
   flip: flag({ description: 'tfjs engine: augment by mirroring half of the images left to right (seeded; for mirror-symmetric classes such as Fashion-MNIST, not digits)' }),
+  dropout: number({ min: 0, below: 1, default: '0', placeholder: '<p>', description: "tfjs engine: dropout rate 1 − 1/k (0.5, 0.6667, 0.75, …) of the hidden dense layers' outputs while training; a kept unit counts k times (seeded; the exported network has none)" }),
   weightBits: integer({ min: 2, max: 24, default: String(DEFAULT_WEIGHT_BITS), description: 'tfjs engine: bits of the largest weight of each layer on export (sets its power-of-two Θ)' }),
   seed: seedOption('seed of initialisation, shuffling and augmentation'),
   limit: integer({ min: 1, description: 'use only the first N training images (default: all of the training split)' }),
@@ -75,6 +77,7 @@ const CONFIGURATION: Partial<Record<keyof TrainValues, (c: Config) => unknown>> 
   rotate: (c) => c.rotate ?? 0,
   scale: (c) => c.scale ?? 0,
   flip: (c) => c.flip ?? false,
+  dropout: (c) => c.dropout ?? 0,
   weightBits: (c) => c.weightBits,
   seed: (c) => c.seed,
   limit: (c) => c.limit ?? undefined,
@@ -93,6 +96,7 @@ function configFrom(o: TrainValues): Config {
     rotate: o.rotate,
     scale: o.scale,
     flip: o.flip,
+    dropout: o.dropout,
     epochs: o.epochs,
     batch: o.batch,
     alpha: o.alpha,
@@ -141,12 +145,14 @@ export const trainCommand = defineCommand({
   options: trainOptions,
   check(o, { given }) {
     if (o.resume) return;
+    dropoutFactor(o.dropout);
     if (o.engine === 'exact') {
       if (o.gradient === 'float') throw new InputError('--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs for the float-gradient ablation');
       for (const key of ['shift', 'rotate', 'scale'] as const) {
         if (o[key] > 0) throw new InputError(`--${key}: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are`);
       }
       if (o.flip) throw new InputError('--flip: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are');
+      if (o.dropout > 0) throw new InputError('--dropout: dropout belongs to the tfjs engine; the exact engine trains the integer network as it is');
       for (const key of ['backend', 'weightBits'] as const) {
         if (given(key)) throw new InputError(`--${key === 'weightBits' ? 'weight-bits' : key}: belongs to the tfjs engine; the exact engine trains the integer network itself`);
       }
@@ -171,6 +177,7 @@ export const trainCommand = defineCommand({
     const train = config.limit ? sliceDataset(splits.train, 0, config.limit) : splits.train;
     const network = resume ? resume.network : initNetwork(resolveTopology(o.topology, o.theta), { seed: config.seed, inputRms: 100, targetActivation: o.initActivation });
     checkModelFitsData(network, splits.train);
+    if ((config.dropout ?? 0) > 0 && droppedLayers(network).length === 0) throw new InputError(`--dropout: the topology has no hidden dense layer (dropout applies to the outputs of the dense layers below the classification layer)`);
     const validationCount = config.validationSamples ?? splits.validation.count;
     const testCount = o.testSamples ?? splits.test.count;
     const say = (line: string) => (o.json ? process.stderr.write(`${line}\n`) : console.log(line));
@@ -183,7 +190,7 @@ export const trainCommand = defineCommand({
     let stop = false;
     let backend = config.engine === 'tfjs' ? config.backend : 'integer ANN';
     const history: EpochRecord[] = [...((resume?.progress.history ?? []) as unknown as EpochRecord[])];
-    const chartTitle = () => `${config.dataset}: ${config.gradient} gradient, ${config.engine === 'tfjs' ? `tfjs engine on ${backend}` : 'exact engine'}, α ${config.alpha}, lr ${config.optimizer.lr}, batch ${config.batch}, seed ${config.seed}`;
+    const chartTitle = () => `${config.dataset}: ${config.gradient} gradient, ${config.engine === 'tfjs' ? `tfjs engine on ${backend}` : 'exact engine'}, α ${config.alpha}, lr ${config.optimizer.lr}, batch ${config.batch}${(config.dropout ?? 0) > 0 ? `, dropout ${config.dropout}` : ''}, seed ${config.seed}`;
     const sample = Array.from({ length: Math.min(o.sparsitySamples, train.count) }, (_, i) => imageAt(train, i));
     const hooks: TrainHooks = {
       ...(sample.length > 0 ? { measure: (model: Network) => ({ sparsity: new SparsityMeter(model).measure(sample, train.labels, config.alpha) }) } : {}),
@@ -245,7 +252,7 @@ export const trainCommand = defineCommand({
   },
 });
 
-function describeAugmentation({ shift = 0, rotate = 0, scale = 0, flip = false }: Config): string {
+function describeAugmentation({ shift = 0, rotate = 0, scale = 0, flip = false, dropout = 0 }: Config): string {
   const parts = [shift > 0 ? `shifts ≤ ${shift} px` : '', rotate > 0 ? `rotations ≤ ${rotate}°` : '', scale > 0 ? `zoom ±${scale}` : '', flip ? 'left-right mirrors' : ''].filter(Boolean);
-  return parts.length ? `, random ${parts.join(', ')}` : '';
+  return (parts.length ? `, random ${parts.join(', ')}` : '') + (dropout > 0 ? `, dropout ${dropout}` : '');
 }

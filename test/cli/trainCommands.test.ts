@@ -68,6 +68,11 @@ describe('train (exact engine) → eval → verify on a tiny model', () => {
     expect(readFileSync(model).equals(before)).toBe(true);
   });
 
+  it('a run refused for its dropout writes nothing', () => {
+    runCli(['train', '--topology', topology, '--dropout', '0.5', '--out', join(dir, 'refused.safetensors')]);
+    for (const file of ['refused.safetensors', 'refused.safetensors.ckpt', 'refused.safetensors.accuracy.svg']) expect(existsSync(join(dir, file))).toBe(false);
+  });
+
   it('a resume that would change the augmentation is refused by name', () => {
     const r = runCli(['train', '--resume', `${model}.ckpt`, '--flip']);
     expect(r.status).toBe(2);
@@ -154,6 +159,10 @@ describe('bad input and unavailable engines', () => {
     [['train', '--scale', '1.5'], /--scale: expected a number ≥ 0 and < 1, found "1\.5"/],
     [['train', '--engine', 'exact', '--rotate', '5'], /augmentation belongs to the tfjs engine; the exact engine trains on the images as they are/],
     [['train', '--engine', 'exact', '--flip'], /--flip: augmentation belongs to the tfjs engine/],
+    [['train', '--dropout', '0.3'], /--dropout: expected a rate 1 − 1\/k for a whole k ≥ 2 \(0\.5, 0\.6667, 0\.75, 0\.8, 0\.9, …: a kept unit's spikes count k times, so activations stay integers\), found 0\.3/],
+    [['train', '--dropout', '1'], /--dropout: expected a number ≥ 0 and < 1, found "1"/],
+    [['train', '--engine', 'exact', '--dropout', '0.5'], /--dropout: dropout belongs to the tfjs engine/],
+    [['train', '--topology', topology, '--dropout', '0.5', '--out', join(dir, 'refused.safetensors')], /--dropout: the topology has no hidden dense layer/],
   ])('spikegrad %s', (args, pattern) => {
     const r = runCli(args as string[]);
     expect(r.status).toBe(2);

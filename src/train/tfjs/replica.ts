@@ -39,11 +39,12 @@ export class TfjsReplica {
     return b;
   }
 
-  gradients(dataset: string, indices: ArrayLike<number>, transforms?: Float32Array): BatchGradients {
+  /** `dropoutMasks`: one mask row per image (dropout.ts), or none. */
+  gradients(dataset: string, indices: ArrayLike<number>, transforms?: Float32Array, dropoutMasks?: Float32Array): BatchGradients {
     const params = this.params();
     const batch = this.builder(dataset).build(indices, transforms);
     try {
-      return this.model.gradients(batch.x, batch.targets, batch.labels, params, [...this.grads]);
+      return this.model.gradients(batch.x, batch.targets, batch.labels, params, [...this.grads], dropoutMasks);
     } finally {
       tf.dispose([...params, batch.x, batch.targets]);
     }

@@ -33,8 +33,8 @@ export interface ReplicaSet {
   readonly backend: string;
   /** Real weights every replica reads at its next call. */
   readonly weights: Float32Array[];
-  /** `transforms`: one augmentation transform per image (augment.ts), or none. */
-  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array): Promise<StepGradients>;
+  /** `transforms`: one augmentation transform per image (augment.ts), or none; `dropoutMasks`: one mask row per image (dropout.ts), or none. */
+  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array, dropoutMasks?: Float32Array): Promise<StepGradients>;
   /**
    * The optimizer step from the last gradients: updates the optimizer's state (`optimizer` of the
    * configuration) and the weights; each worker takes a slice of every layer. Workers take it at the
@@ -79,8 +79,8 @@ async function openLocalReplica(config: ReplicaSetConfig): Promise<ReplicaSet> {
   return {
     backend: name,
     weights,
-    gradients: async (dataset, indices, transforms) => {
-      const { loss, correct, backpropagated } = replica.gradients(dataset, indices, transforms);
+    gradients: async (dataset, indices, transforms, dropoutMasks) => {
+      const { loss, correct, backpropagated } = replica.gradients(dataset, indices, transforms, dropoutMasks);
       return { loss, correct, backpropagated };
     },
     update: async (coefficients) => updateSlice(config.optimizer, [replica.grads], coefficients, weights, 0, 1),
@@ -119,14 +119,16 @@ async function openWorkerReplicas(config: ReplicaSetConfig): Promise<ReplicaSet>
   return {
     backend: `${backends[0]} × ${pool.size} workers`,
     weights,
-    async gradients(dataset, indices, transforms) {
+    async gradients(dataset, indices, transforms, dropoutMasks) {
       const update = pending;
       pending = undefined;
+      const maskWidth = dropoutMasks ? dropoutMasks.length / indices.length : 0;
       const results = await Promise.all(
         parts(indices.length).map(([h, from, to]) => {
           const slice = indices.slice(from, to);
           const transformSlice = transforms?.slice(TRANSFORM_SIZE * from, TRANSFORM_SIZE * to);
-          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), transformSlice, update));
+          const maskSlice = dropoutMasks?.slice(maskWidth * from, maskWidth * to);
+          return h.call('a training step', (api) => api.gradients(dataset, Comlink.transfer(slice, [slice.buffer]), transformSlice, update, maskSlice));
         }),
       );
       return {

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
+import { droppedLayers, type DroppedLayer } from './dropout.js';
 import { errorTimesWeights, roundedError, spikeCounts, sumPool, sumPoolGradient, topError, type GradientMode } from './spikeOps.js';
 
 type Step =
@@ -29,6 +30,8 @@ interface LayerRecord {
   input?: tf.Tensor;
   /** relu layers: f(z) before rounding, whose sign is f'(z) = [z > 0]. */
   activated?: tf.Tensor;
+  /** Dropout: the mask (k or 0 per unit) that multiplied the layer's output. */
+  dropout?: tf.Tensor;
 }
 
 export interface TfjsNetworkOptions {
@@ -71,6 +74,9 @@ export class TfjsNetwork {
   private readonly lowestWeighted: number;
   readonly inputShape: readonly number[];
   readonly classes: number;
+  /** The layers a dropout mask row covers (dropout.ts), and its width. */
+  readonly dropped: DroppedLayer[];
+  readonly dropoutWidth: number;
 
   constructor(
     readonly network: Network,
@@ -85,6 +91,8 @@ export class TfjsNetwork {
     this.skipSettled = options.gradient === 'spike' && (options.skipSettled ?? true);
     this.settledBelow = this.skipSettled ? (0.5 - 0.5 / top.thetaBp) / options.alpha - 1e-5 : -1;
     this.lowestWeighted = network.layers.findIndex((l) => l.kind === 'dense' || l.kind === 'conv2d');
+    this.dropped = droppedLayers(network);
+    this.dropoutWidth = this.dropped.reduce((t, d) => t + d.units, 0);
     this.params = [];
     let neuron = 0;
     this.plan = network.layers.map((layer, index) => {
@@ -118,10 +126,10 @@ export class TfjsNetwork {
    * The outputs of every layer (S for neuron layers below the top, z = a/Θ for the top); with
    * `records`, what the backward pass needs is pushed there, one per layer.
    */
-  layerOutputs(x: tf.Tensor, params: readonly tf.Tensor[], records?: LayerRecord[]): tf.Tensor[] {
+  layerOutputs(x: tf.Tensor, params: readonly tf.Tensor[], records?: LayerRecord[], dropout?: ReadonlyMap<number, tf.Tensor>): tf.Tensor[] {
     const outputs: tf.Tensor[] = [];
     let h = x;
-    for (const { step, round } of this.plan) {
+    for (const [index, { step, round }] of this.plan.entries()) {
       const record: LayerRecord = { inShape: h.shape };
       let y: tf.Tensor;
       if (step.kind === 'flatten') {
@@ -145,6 +153,11 @@ export class TfjsNetwork {
         if (activation === 'relu') record.activated = y;
       }
       h = round === undefined ? y : spikeCounts(y, round.nonNegative);
+      const mask = dropout?.get(index);
+      if (mask) {
+        h = tf.mul(h, mask);
+        record.dropout = mask;
+      }
       records?.push(record);
       outputs.push(h);
     }
@@ -157,11 +170,11 @@ export class TfjsNetwork {
    * pass over the batch; with `skipSettled`, only the images whose top error may be non-zero go
    * through the backward pass (the others add exactly nothing).
    */
-  gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[]): BatchGradients {
+  gradients(x: tf.Tensor, targets: tf.Tensor2D, labels: ArrayLike<number>, params: readonly tf.Tensor[], out?: Float32Array[], dropoutMasks?: Float32Array): BatchGradients {
     let result: BatchGradients | undefined;
     tf.tidy(() => {
       const records: LayerRecord[] = [];
-      const outputs = this.layerOutputs(x, params, records);
+      const outputs = this.layerOutputs(x, params, records, dropoutMasks ? this.maskTensors(dropoutMasks, x.shape[0]) : undefined);
       const top = outputs[outputs.length - 1];
       const logits = tf.reshape(top, [x.shape[0], this.classes]);
       const { loss, correct, active } = this.scoreRows(logits.dataSync() as Float32Array, labels);
@@ -182,6 +195,13 @@ export class TfjsNetwork {
     return result!;
   }
 
+  /** A batch's mask rows (dropout.ts) as one tensor per dropped layer. */
+  private maskTensors(masks: Float32Array, count: number): Map<number, tf.Tensor> {
+    if (masks.length !== count * this.dropoutWidth) throw new Error(`dropout masks: expected ${count} × ${this.dropoutWidth} values, found ${masks.length}`);
+    const all = tf.tensor2d(masks, [count, this.dropoutWidth]);
+    return new Map(this.dropped.map((d) => [d.layer, d.units === this.dropoutWidth ? all : tf.slice(all, [0, d.offset], [count, d.units])]));
+  }
+
   /**
    * From the top error, layer by layer down to the lowest weighted layer: E = roundHalfAway(g·scale)
    * at each rounded layer (docs/algorithm.md §5), gated by f' = [z > 0] at relu layers; −ΣΔW = E·Sᵀ summed over the
@@ -195,6 +215,8 @@ export class TfjsNetwork {
     for (let l = this.plan.length - 1; l >= this.lowestWeighted; l--) {
       const { step, round } = this.plan[l];
       const record = records[l];
+      // A dropped unit's output was multiplied by its mask: so is the error that reaches it.
+      if (record.dropout) g = tf.mul(g, pick(record.dropout));
       if (round) g = roundedError(g, this.mode, round.errorScale);
       if (step.kind === 'flatten') {
         if (record.inShape.length === 4) g = fromChannelsFirstFlat(g, withImages(record.inShape));

@@ -9,12 +9,13 @@ import type { GradientMode } from './spikeOps.js';
 import { hasWeights, type Conv2dLayer, type DenseLayer, type Network } from '../../network/topology.js';
 import { cloneNetwork } from '../../network/build.js';
 import { assertExactRange } from '../../equivalence/rangeGuard.js';
-import { RangeGuardError } from '../../errors.js';
+import { InputError, RangeGuardError } from '../../errors.js';
 import type { Checkpoint } from '../checkpoint.js';
 import { largestPixel, type Dataset } from '../data/dataset.js';
 import { firstLayerUnit, RealSgd, roundMasters } from '../optimizer.js';
 import { runTrainingLoop, type LoopResult, type TrainConfig, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
 import { augments, batchTransforms } from './augment.js';
+import { droppedLayers, dropoutFactor, dropoutMasks } from './dropout.js';
 import { quantiseNetwork } from './quantise.js';
 import { openReplicaSet, sharedLayout, type ReplicaSet } from './replicaSet.js';
 
@@ -33,6 +34,8 @@ export interface TfjsTrainConfig extends TrainConfig {
   scale?: number;
   /** Augmentation: mirror half of the images left to right. */
   flip?: boolean;
+  /** Dropout rate 1 − 1/k of the hidden dense layers' outputs while training (dropout.ts; 0 or absent: none). */
+  dropout?: number;
 }
 
 export interface TfjsTrainResult extends LoopResult {
@@ -121,6 +124,9 @@ async function trainWith(
   const accuracy = async (dataset: 'validation' | 'test', count: number) => (await replicas.evaluate(dataset, count)).correct / Math.max(1, count);
 
   const augmentation = { shift: config.shift ?? 0, rotate: config.rotate ?? 0, scale: config.scale ?? 0, flip: config.flip ?? false };
+  const dropout = dropoutFactor(config.dropout ?? 0);
+  const maskWidth = droppedLayers(network).reduce((t, d) => t + d.units, 0);
+  if (dropout > 0 && maskWidth === 0) throw new InputError('--dropout: the topology has no hidden dense layer (dropout applies to the outputs of the dense layers below the classification layer)');
   let exported = quantiseNetwork(network, realWeights(), config.weightBits);
   let bestNetwork = exported;
   let bestReal = realWeights();
@@ -128,7 +134,8 @@ async function trainWith(
   const engine: TrainingEngine = {
     async step(indices, epoch, step) {
       const transforms = augments(augmentation) ? batchTransforms(config.seed, epoch, step, indices.length, augmentation) : undefined;
-      const outcome = await replicas.gradients('train', indices, transforms);
+      const masks = dropout > 0 ? dropoutMasks(config.seed, epoch, step, indices.length, dropout, maskWidth) : undefined;
+      const outcome = await replicas.gradients('train', indices, transforms, masks);
       await replicas.update(sgd.coefficients(indices.length));
       sgd.finishStep();
       return outcome;

@@ -46,12 +46,12 @@ export const tfjsWorkerApi = {
    * `update`: the previous step's optimizer step, taken first (this worker's slice, then a barrier
    * with the others), which saves a round trip per step.
    */
-  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array, update?: StepCoefficients): { loss: number; correct: number; backpropagated: number } {
+  gradients(dataset: string, indices: Int32Array, transforms?: Float32Array, update?: StepCoefficients, dropoutMasks?: Float32Array): { loss: number; correct: number; backpropagated: number } {
     if (update) {
       tfjsWorkerApi.update(update);
       arriveAndWait(setupOf!.barrier, setupOf!.grads.length);
     }
-    const { loss, correct, backpropagated } = replica!.gradients(dataset, indices, transforms);
+    const { loss, correct, backpropagated } = replica!.gradients(dataset, indices, transforms, dropoutMasks);
     return { loss, correct, backpropagated };
   },
   evaluate(dataset: string, from: number, to: number) {
