@@ -19,8 +19,8 @@ interface Stage {
   layer: NeuronLayer;
   rows: ForwardRows;
   V: Float64Array;
-  /** Unused by this rule (no negative spikes), required by the rows' crossing test. */
-  S: Float64Array;
+  /** All −∞: this rule sends no negative spikes (the rows' lower firing bounds). */
+  neverNegative: Float64Array;
   crossings: Int32Array;
   /** Spikes sent, in order (neuron indices), reused between examples. */
   spikes: Int32Array;
@@ -39,7 +39,7 @@ export class ConventionalIfNetwork {
     this.stages = neuronLayers(network).map((layer) => {
       const rows = forwardRows(layer, 0, sizeOf(layer.outShape));
       const n = sizeOf(layer.outShape);
-      return { layer, rows, V: new Float64Array(n), S: new Float64Array(n), crossings: new Int32Array(rows.maxRow), spikes: new Int32Array(1024), spikeCount: 0 };
+      return { layer, rows, V: new Float64Array(n), neverNegative: new Float64Array(n).fill(-Infinity), crossings: new Int32Array(rows.maxRow), spikes: new Int32Array(1024), spikeCount: 0 };
     });
     this.spikeCounts = new Array(this.stages.length + 1).fill(0);
   }
@@ -56,7 +56,7 @@ export class ConventionalIfNetwork {
       // V > Θ on integers is V ≥ Θ + 1; the classification layer never fires.
       const fireAt = top ? Infinity : stage.layer.theta + 1;
       const send = (j: number) => {
-        const crossed = stage.rows.accumulate(j, 1, stage.V, stage.S, Infinity, fireAt, stage.crossings);
+        const crossed = stage.rows.accumulate(j, 1, stage.V, stage.neverNegative, fireAt, stage.crossings);
         for (let c = 0; c < crossed; c++) this.fire(stage, stage.crossings[c]);
       };
       if (l === 0) {

@@ -7,8 +7,8 @@
  * each source.
  *
  * `accumulate` adds x·w to V for every target of j and records the targets whose potential reached
- * ±Θ in `crossings`, in increasing neuron index (so that a layer split into shards emits the same
- * spikes in the same order as the whole layer); it returns how many.
+ * Θ, or fell to their lower firing bound, in `crossings`, in increasing neuron index (so that a layer
+ * split into shards emits the same spikes in the same order as the whole layer); it returns how many.
  */
 import type { AvgPoolLayer, Conv2dLayer, DenseLayer, NeuronLayer } from '../../network/topology.js';
 import { sizeOf } from '../../network/topology.js';
@@ -19,10 +19,12 @@ export interface ForwardRows {
   /** Synapses from each source into our neurons (the accumulations an event costs). */
   readonly rowLengths: Int32Array;
   /**
-   * `S` and `floor`: a potential at or below −Θ only counts when S > floor (relu: 0, so that inactive
-   * neurons sitting far below −Θ cost no call per event; linear: −∞).
+   * `lowerFire[i]`: the potential at or below which neuron i may fire −1 (−Θ, or −∞ for a relu neuron
+   * whose count is 0, so that inactive neurons sitting far below −Θ cost no call per event). One
+   * array read instead of testing S: which neurons are inactive is data, and a branch on it mispredicts
+   * (2.9 against 2.05 ns per accumulation on conv2 of the MNIST topology).
    */
-  accumulate(j: number, x: number, V: Float64Array, S: Float64Array, floor: number, theta: number, crossings: Int32Array): number;
+  accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number;
   /** The layer's weights may have changed (on-line training): lay them out again. */
   refresh(): void;
 }
@@ -55,12 +57,12 @@ class DenseRows implements ForwardRows {
     }
   }
 
-  accumulate(j: number, x: number, V: Float64Array, S: Float64Array, floor: number, theta: number, crossings: Int32Array): number {
+  accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
     const m = this.maxRow, w = this.columns, base = j * m;
     let n = 0;
     for (let i = 0; i < m; i++) {
       const v = (V[i] += x * w[base + i]);
-      if (v >= theta || (v <= -theta && S[i] > floor)) crossings[n++] = i;
+      if (v >= theta || v <= lowerFire[i]) crossings[n++] = i;
     }
     return n;
   }
@@ -160,7 +162,7 @@ class ConvRows implements ForwardRows {
     }
   }
 
-  accumulate(j: number, x: number, V: Float64Array, S: Float64Array, floor: number, theta: number, crossings: Int32Array): number {
+  accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
     const c = (j / this.inPlane) | 0;
     const p = j - c * this.inPlane;
     const { start, at, tap } = this.positions;
@@ -171,7 +173,7 @@ class ConvRows implements ForwardRows {
       const wBase = (channelBase + tap[r]) * n;
       for (let q = 0, i = at[r]; q < n; q++, i += plane) {
         const v = (V[i] += x * w[wBase + q]);
-        if (v >= theta || (v <= -theta && S[i] > floor)) crossings[crossed++] = i;
+        if (v >= theta || v <= lowerFire[i]) crossings[crossed++] = i;
       }
     }
     // Walked by position then channel; emitted by neuron index.
@@ -212,11 +214,11 @@ class PoolRows implements ForwardRows {
     this.weight = this.layer.weight;
   }
 
-  accumulate(j: number, x: number, V: Float64Array, S: Float64Array, floor: number, theta: number, crossings: Int32Array): number {
+  accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
     const t = this.target[j];
     if (t < 0) return 0;
     const v = (V[t] += x * this.weight);
-    if (v >= theta || (v <= -theta && S[t] > floor)) {
+    if (v >= theta || v <= lowerFire[t]) {
       crossings[0] = t;
       return 1;
     }

@@ -71,6 +71,10 @@ export class NeuronLayerKernel {
   private readonly biasOf: Int32Array;
   /** Scratch: the targets one event pushed to ±Θ. */
   private readonly crossings: Int32Array;
+  /** Per neuron, the potential at or below which it may fire −1 (−Θ, or −∞ while it may not); kept with S. */
+  private readonly lowerFire: Float64Array;
+  /** All −∞: integrating without firing. */
+  private readonly neverFires: Float64Array;
   /** Values feeding this layer (input or S below), needed for increments. */
   private lowerS: Float64Array = new Float64Array(0);
   /** The rows no longer match the weights (see weightsChanged). */
@@ -106,6 +110,13 @@ export class NeuronLayerKernel {
     this.increments = incrementRows(layer);
     this.biasOf = Int32Array.from({ length: n }, (_, i) => biasIndex(layer, this.lo + i));
     this.crossings = new Int32Array(Math.max(this.forward.maxRow, this.errors?.maxRow ?? 0, 1));
+    this.lowerFire = new Float64Array(n);
+    this.neverFires = new Float64Array(n).fill(-Infinity);
+  }
+
+  /** Where neuron i may fire −1 given its count s: the standard function's lower branch, as a bound. */
+  private lowerFireAt(s: number): number {
+    return !this.relu || (this.rule.reluNegative && s > 0) ? -this.fireTheta : -Infinity;
   }
 
   /** The layer's weights (or those above, which the error rows hold) changed in place: lay the rows out again before the next example. */
@@ -126,6 +137,7 @@ export class NeuronLayerKernel {
       this.V[i] = b < 0 || bias === null ? 0 : bias[b];
     }
     this.S.fill(0);
+    this.lowerFire.fill(this.lowerFireAt(0));
     this.U.fill(0);
     this.E.fill(0);
     this.fPrime.fill(0);
@@ -147,16 +159,16 @@ export class NeuronLayerKernel {
   }
 
   private integrate(p: PacketView, out: SpikeSink, fire: boolean): void {
-    const rows = this.forward, lengths = rows.rowLengths, V = this.V, S = this.S, crossings = this.crossings;
-    // A threshold no potential reaches: the row is added, nobody fires.
+    const rows = this.forward, lengths = rows.rowLengths, V = this.V, crossings = this.crossings;
+    // Thresholds no potential reaches: the row is added, nobody fires.
     const theta = fire ? this.fireTheta : Infinity;
-    const floor = this.relu ? (this.rule.reluNegative ? 0 : Infinity) : -Infinity;
+    const lowerFire = fire ? this.lowerFire : this.neverFires;
     const { index, value } = p;
     let accumulations = 0;
     for (let e = 0; e < p.length; e++) {
       const j = index[e];
       accumulations += lengths[j];
-      const crossed = rows.accumulate(j, value[e], V, S, floor, theta, crossings);
+      const crossed = rows.accumulate(j, value[e], V, lowerFire, theta, crossings);
       if (crossed === 0) continue;
       out.event = e;
       for (let c = 0; c < crossed; c++) this.fireForward(crossings[c], out);
@@ -171,6 +183,7 @@ export class NeuronLayerKernel {
       if (s === 0) return;
       V[i] -= s * theta;
       S[i] += s;
+      this.lowerFire[i] = this.lowerFireAt(S[i]);
       out.push(this.lo + i, s);
     } while (this.burst);
   }
@@ -180,6 +193,7 @@ export class NeuronLayerKernel {
     const i = neuron - this.lo;
     this.V[i] -= s * this.theta;
     this.S[i] += s;
+    this.lowerFire[i] = this.lowerFireAt(this.S[i]);
   }
 
   /** Forward residual phase: fire each neuron through the residual function until it returns 0. */
@@ -195,6 +209,7 @@ export class NeuronLayerKernel {
         S[i] += s;
         out.push(this.lo + i, s);
       }
+      this.lowerFire[i] = this.lowerFireAt(S[i]);
     }
   }
 
