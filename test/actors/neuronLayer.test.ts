@@ -88,4 +88,43 @@ describe('NeuronLayerKernel', () => {
     expect(out.spikes).toEqual([]);
     expect(Array.from(k.V)).toEqual([6, 19]);
   });
+
+  it('an event that sends many convolution targets over ±Θ: they fire in increasing neuron index, a shard by channels emits its part of the same list', () => {
+    // 1×6×6 → 30×4×4 (3×3 kernel): an input of the middle reaches 9 positions × 30 channels, and with
+    // a value of 40 every target with a non-zero weight crosses ±Θ (the counting sort by channel).
+    const channels = 30, taps = 9;
+    const weights = Array.from({ length: channels * taps }, (_, k) => ((k * 7 + Math.floor(k / taps)) % 5) - 2);
+    const conv = parseCase({
+      format: 'spikegrad-case/1',
+      inputShape: [1, 6, 6],
+      layers: [
+        { kind: 'conv2d', channels, kernel: 3, activation: 'linear', theta: 16, thetaBp: 4, weights, bias: Array.from({ length: channels }, (_, c) => (c % 3) - 1) },
+        { kind: 'flatten' },
+        { kind: 'dense', units: 2, theta: 5, thetaBp: 4, weights: Array.from({ length: 2 * channels * 16 }, () => 1), bias: [0, 0] },
+      ],
+      input: Array.from({ length: 36 }, () => 0),
+      target: 0,
+      alpha: 10,
+    }).network;
+    const layer = conv.layers[0] as NeuronLayer;
+    const event = packet([2 * 6 + 3, 40]);
+    const whole = new NeuronLayerKernel(layer, { policy: 'single', isTop: false, upper: null });
+    whole.resetForward();
+    const out = collect();
+    whole.integrateForward(event, out);
+    // Fresh potentials b + 40·w: every neuron at or past ±Θ fires once, in index order.
+    const expected: number[] = [];
+    for (let i = 0; i < whole.V.length; i++) if (Math.abs(whole.V[i] + 16 * whole.S[i]) >= 16) expected.push(i);
+    expect(expected.length).toBeGreaterThan(100);
+    expect(out.spikes.map(([i]) => i)).toEqual(expected);
+    expect(out.spikes.every(([i, s]) => s === Math.sign(whole.S[i]) && Math.abs(whole.S[i]) === 1)).toBe(true);
+    const parts = [[0, 7], [7, 19], [19, 30]].flatMap(([from, to]) => {
+      const shard = new NeuronLayerKernel(layer, { policy: 'single', isTop: false, upper: null, lo: from * 16, hi: to * 16 });
+      shard.resetForward();
+      const part = collect();
+      shard.integrateForward(event, part);
+      return part.spikes;
+    });
+    expect(parts).toEqual(out.spikes);
+  });
 });

@@ -23,6 +23,12 @@ export interface ForwardRows {
    * whose count is 0, so that inactive neurons sitting far below −Θ cost no call per event). One
    * array read instead of testing S: which neurons are inactive is data, and a branch on it mispredicts
    * (2.9 against 2.05 ns per accumulation on conv2 of the MNIST topology).
+   *
+   * Both bounds are tested at once: v is outside (lowerFire, θ) exactly when (v − lowerFire)·(θ − v)
+   * is not positive. The signs are exact (a correctly rounded difference of integers has the sign of
+   * the exact one, and products of integers ≥ 1 do not underflow); ∞·0 = NaN at v = θ with an
+   * infinite bound, and NaN is not positive either. One branch instead of two: 3.4 → 3.05 ns per
+   * accumulation on conv2.
    */
   accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number;
   /** The layer's weights may have changed (on-line training): lay them out again. */
@@ -62,7 +68,7 @@ class DenseRows implements ForwardRows {
     let n = 0;
     for (let i = 0; i < m; i++) {
       const v = (V[i] += x * w[base + i]);
-      if (v >= theta || v <= lowerFire[i]) crossings[n++] = i;
+      if (!((v - lowerFire[i]) * (theta - v) > 0)) crossings[n++] = i;
     }
     return n;
   }
@@ -97,14 +103,9 @@ function positionTaps(inH: number, inW: number, outH: number, outW: number, k: n
 
 /**
  * Sort the first n entries in place. Crossings are few per event and come in runs that are already
- * increasing (one per output channel): insertion sort, with no allocation, beats a typed-array sort;
- * long lists go to the built-in sort.
+ * increasing (one per output channel): insertion sort, with no allocation.
  */
-function sortPrefix(a: Int32Array, n: number): void {
-  if (n > 64) {
-    a.subarray(0, n).sort();
-    return;
-  }
+function insertionSort(a: Int32Array, n: number): void {
   for (let k = 1; k < n; k++) {
     const x = a[k];
     let m = k - 1;
@@ -115,6 +116,9 @@ function sortPrefix(a: Int32Array, n: number): void {
     a[m + 1] = x;
   }
 }
+
+/** Above this many crossings per event the counting sort by channel beats insertion sort. */
+const BY_CHANNEL_FROM = 24;
 
 /** Convolution over whole output channels [cLo, cHi): targets (q, at) = local index q·plane + at. */
 class ConvRows implements ForwardRows {
@@ -127,6 +131,9 @@ class ConvRows implements ForwardRows {
   private readonly inPlane: number;
   private readonly taps: number;
   private readonly positions: ReturnType<typeof positionTaps>;
+  /** Scratch of the counting sort: crossings per channel, and the sorted crossings. */
+  private readonly perChannel: Int32Array;
+  private readonly sorted: Int32Array;
 
   constructor(
     private readonly layer: Conv2dLayer,
@@ -148,6 +155,8 @@ class ConvRows implements ForwardRows {
       this.rowLengths[j] = (this.positions.start[p + 1] - this.positions.start[p]) * this.channels;
     }
     this.maxRow = this.rowLengths.reduce((m, n) => Math.max(m, n), 0);
+    this.perChannel = new Int32Array(this.channels + 1);
+    this.sorted = new Int32Array(this.maxRow);
     this.weights = new Float64Array(layer.inShape[0] * this.taps * this.channels);
     this.refresh();
   }
@@ -173,12 +182,31 @@ class ConvRows implements ForwardRows {
       const wBase = (channelBase + tap[r]) * n;
       for (let q = 0, i = at[r]; q < n; q++, i += plane) {
         const v = (V[i] += x * w[wBase + q]);
-        if (v >= theta || v <= lowerFire[i]) crossings[crossed++] = i;
+        if (!((v - lowerFire[i]) * (theta - v) > 0)) crossings[crossed++] = i;
       }
     }
     // Walked by position then channel; emitted by neuron index.
-    if (crossed > 1) sortPrefix(crossings, crossed);
+    if (crossed >= BY_CHANNEL_FROM) this.sortByChannel(crossings, crossed);
+    else if (crossed > 1) insertionSort(crossings, crossed);
     return crossed;
+  }
+
+  /**
+   * Neuron index order is channel, then position. Within a channel the crossings came in increasing
+   * position (the rows are), so a stable counting sort by channel sorts them: O(n + channels), where
+   * an event of the first layer (a pixel of value up to 255) sends a neuron of most of its targets
+   * over Θ.
+   */
+  private sortByChannel(crossings: Int32Array, n: number): void {
+    const count = this.perChannel, sorted = this.sorted, plane = this.plane;
+    count.fill(0);
+    for (let k = 0; k < n; k++) count[((crossings[k] / plane) | 0) + 1]++;
+    for (let q = 1; q < count.length; q++) count[q] += count[q - 1];
+    for (let k = 0; k < n; k++) {
+      const i = crossings[k];
+      sorted[count[(i / plane) | 0]++] = i;
+    }
+    crossings.set(sorted.subarray(0, n));
   }
 }
 
@@ -218,7 +246,7 @@ class PoolRows implements ForwardRows {
     const t = this.target[j];
     if (t < 0) return 0;
     const v = (V[t] += x * this.weight);
-    if (v >= theta || v <= lowerFire[t]) {
+    if (!((v - lowerFire[t]) * (theta - v) > 0)) {
       crossings[0] = t;
       return 1;
     }
