@@ -51,12 +51,16 @@ export function sparseFilterGradient(x: Float32Array, dy: Float32Array, g: Filte
       errorMass += Math.abs(e);
     }
   }
-  const dW = new Float64Array(KH * KW * CI * CO);
+  // Summed as [CO][KH][KW][CI]: for one error the window's row of taps (kx, ci) is then contiguous in
+  // both the sums and the input (the kernel's layout [KH][KW][CI][CO] would step by CO), and it is
+  // written back in that layout once. Every element still adds the same products in the same order.
+  const rowLength = KW * CI;
+  const sums = new Float64Array(CO * KH * rowLength);
   // Every |partial sum| of every dW element is at most Σ|e|·max|x|: below 2^24, with integer inputs,
   // no product needs checking; otherwise each one is (the inputs it visits must be integers, each sum
   // stay below 2^24).
   const inputMax = largestInteger(x);
-  const magnitude = inputMax >= 0 && errorMass * inputMax < EXACT_LIMIT ? null : new Float64Array(dW.length);
+  const magnitude = inputMax >= 0 && errorMass * inputMax < EXACT_LIMIT ? null : new Float64Array(sums.length);
   for (let k = 0; k < count; k++) {
     const i = nonZero[k];
     const e = dy[i];
@@ -66,21 +70,26 @@ export function sparseFilterGradient(x: Float32Array, dy: Float32Array, g: Filte
     const rest = (pos - ox) / OW;
     const oy = rest % OH;
     const b = (rest - oy) / OH;
+    // The taps kx whose input column is inside the image: [kxFrom, kxTo).
+    const left = ox * strideX - padLeft;
+    const kxFrom = Math.max(0, -left), kxTo = Math.min(KW, W - left);
+    if (kxFrom >= kxTo) continue;
+    const run = (kxTo - kxFrom) * CI;
     for (let ky = 0; ky < KH; ky++) {
       const iy = oy * strideY + ky - padTop;
       if (iy < 0 || iy >= H) continue;
-      for (let kx = 0; kx < KW; kx++) {
-        const ix = ox * strideX + kx - padLeft;
-        if (ix < 0 || ix >= W) continue;
-        const src = ((b * H + iy) * W + ix) * CI;
-        const dst = (ky * KW + kx) * CI * CO + co;
-        if (magnitude === null) {
-          for (let ci = 0, at = dst; ci < CI; ci++, at += CO) dW[at] += e * x[src + ci];
-        } else if (!addChecked(dW, magnitude, e, x, src, dst, CI, CO)) return null;
-      }
+      const src = ((b * H + iy) * W + left + kxFrom) * CI;
+      const dst = (co * KH + ky) * rowLength + kxFrom * CI;
+      if (magnitude === null) {
+        for (let t = 0; t < run; t++) sums[dst + t] += e * x[src + t];
+      } else if (!addChecked(sums, magnitude, e, x, src, dst, run)) return null;
     }
   }
-  return Float32Array.from(dW);
+  const dW = new Float32Array(KH * KW * CI * CO);
+  for (let co = 0; co < CO; co++) {
+    for (let tap = 0; tap < KH * rowLength; tap++) dW[tap * CO + co] = sums[co * KH * rowLength + tap];
+  }
+  return dW;
 }
 
 /** The largest |v| of x, or −1 when some value is not an integer. */
@@ -95,14 +104,14 @@ function largestInteger(x: Float32Array): number {
   return max;
 }
 
-/** dW[dst + ci·CO] += e·x[src + ci] for every ci, checking each input and sum; false where exactness cannot be promised. */
-function addChecked(dW: Float64Array, magnitude: Float64Array, e: number, x: Float32Array, src: number, dst: number, CI: number, CO: number): boolean {
-  for (let ci = 0, at = dst; ci < CI; ci++, at += CO) {
-    const v = x[src + ci];
+/** sums[dst + t] += e·x[src + t] for t < run, checking each input and sum; false where exactness cannot be promised. */
+function addChecked(sums: Float64Array, magnitude: Float64Array, e: number, x: Float32Array, src: number, dst: number, run: number): boolean {
+  for (let t = 0; t < run; t++) {
+    const v = x[src + t];
     if (v === 0) continue;
     if (!Number.isInteger(v)) return false;
-    dW[at] += e * v;
-    if ((magnitude[at] += Math.abs(e * v)) >= EXACT_LIMIT) return false;
+    sums[dst + t] += e * v;
+    if ((magnitude[dst + t] += Math.abs(e * v)) >= EXACT_LIMIT) return false;
   }
   return true;
 }
