@@ -119,6 +119,33 @@ describe('the sparse error paths: the same bits as the full products', () => {
     expect(wasm).toEqual(cpu);
   });
 
+  it('equals its definition for kernels wider than the padding allows, strides, uneven sizes and one input channel', () => {
+    const rng = new Rng(11);
+    let compared = 0;
+    for (let trial = 0; trial < 60; trial++) {
+      const KH = rng.int(1, 5), KW = rng.int(1, 5), strideY = rng.int(1, 3), strideX = rng.int(1, 3);
+      const padTop = rng.int(0, KH - 1), padLeft = rng.int(0, KW - 1);
+      const H = rng.int(KH, 10), W = rng.int(KW, 10), CI = rng.int(1, 3), CO = rng.int(1, 4), batch = rng.int(1, 2);
+      const OH = Math.floor((H + 2 * padTop - KH) / strideY) + 1, OW = Math.floor((W + 2 * padLeft - KW) / strideX) + 1;
+      const g = { batch, height: H, width: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO, kernelHeight: KH, kernelWidth: KW, strideY, strideX, padTop, padLeft };
+      const x = integers([batch, H, W, CI], 100 + trial).values, dy = sparseIntegers([batch, OH, OW, CO], 200 + trial, 0.08);
+      const expected = new Float64Array(KH * KW * CI * CO);
+      for (let b = 0; b < batch; b++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let co = 0; co < CO; co++) {
+        const e = dy[((b * OH + oy) * OW + ox) * CO + co];
+        for (let ky = 0; ky < KH; ky++) for (let kx = 0; kx < KW; kx++) {
+          const iy = oy * strideY + ky - padTop, ix = ox * strideX + kx - padLeft;
+          if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+          for (let ci = 0; ci < CI; ci++) expected[((ky * KW + kx) * CI + ci) * CO + co] += e * x[((b * H + iy) * W + ix) * CI + ci];
+        }
+      }
+      const dW = sparseFilterGradient(x, dy, g, new Int32Array(dy.length));
+      if (dW === null) continue; // too many errors for the sparse path: the dense kernel's case
+      expect(Array.from(dW), JSON.stringify(g)).toEqual(Array.from(Float32Array.from(expected)));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(40);
+  });
+
   it('reads −0 as no error and an error tensor whose length is not a multiple of 4', () => {
     const g = { ...geometry, outChannels: 3 };
     const x = integers(xShape, 7).values;
