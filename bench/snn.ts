@@ -14,7 +14,7 @@ import { mnistFixture } from './mnistFixture.js';
 import type { Ceiling } from './ceiling.js';
 import type { SnnStats } from '../src/actors/statistics.js';
 
-const IMAGES = 12;
+const IMAGES = 24;
 
 /** Layer after layer, every packet of a layer before the next: the kernels with no runtime around them. */
 function bareKernels(layers: NeuronLayer[]) {
@@ -66,9 +66,12 @@ function bareKernels(layers: NeuronLayer[]) {
   return { run };
 }
 
-/** Mean ms per image over IMAGES images, after 3 warm-up ones (then `timed` is called: reset counters there). */
+/** Warm-up images before each timing: fewer leave the first path timed still being compiled (the first order read 20 ms against 15). */
+const WARM_UP = 10;
+
+/** Mean ms per image over IMAGES images, after WARM_UP ones (then `timed` is called: reset counters there). */
 async function time(fn: (i: number) => unknown, timed: () => void = () => {}): Promise<number> {
-  for (let i = 0; i < 3; i++) await fn(i);
+  for (let i = 0; i < WARM_UP; i++) await fn(i);
   timed();
   let total = 0;
   for (let i = 0; i < IMAGES; i++) {
