@@ -7,9 +7,8 @@
 /** The kernel's name where a backend registers it (wasmTrainingKernels.ts). */
 export const SPARSE_ROW_PRODUCT = 'SpikegradSparseRowProduct';
 
-/** out[r][c] = Σ_j a[r][j]·b[j][c] over a[r][j] ≠ 0; a is rows×inner, b inner×cols, `sums` ≥ cols long. */
-export function sparseRowProduct(a: Float32Array, rows: number, inner: number, b: Float32Array, cols: number, out: Float32Array, sums: Float64Array): void {
-  const picked = pickedScratch(inner);
+/** out[r][c] = Σ_j a[r][j]·b[j][c] over a[r][j] ≠ 0; a is rows×inner, b inner×cols; scratch: `sums` ≥ cols long, `picked` ≥ inner. */
+export function sparseRowProduct(a: Float32Array, rows: number, inner: number, b: Float32Array, cols: number, out: Float32Array, sums: Float64Array, picked: Int32Array): void {
   for (let r = 0; r < rows; r++) {
     sums.fill(0, 0, cols);
     const row = r * inner;
@@ -31,11 +30,4 @@ export function sparseRowProduct(a: Float32Array, rows: number, inner: number, b
     const at = r * cols;
     for (let c = 0; c < cols; c++) out[at + c] = sums[c];
   }
-}
-
-let picked = new Int32Array(0);
-/** The indices of one row's non-zero entries (grown once, reused). */
-function pickedScratch(inner: number): Int32Array {
-  if (picked.length < inner) picked = new Int32Array(inner);
-  return picked;
 }

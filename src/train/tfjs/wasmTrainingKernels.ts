@@ -246,6 +246,7 @@ function gatherRows(native: KernelFunc): KernelFunc {
 }
 
 let rowSums = new Float64Array(0);
+let rowPicks = new Int32Array(0);
 
 /** a·b from a's non-zero entries (sparseRowProduct.ts) for 2-D float32 a [m, k] and b [k, n]. */
 const sparseRowProductKernel: KernelFunc = ({ inputs, backend }) => {
@@ -257,8 +258,9 @@ const sparseRowProductKernel: KernelFunc = ({ inputs, backend }) => {
   const [m, k] = a.shape;
   const n = b.shape[1];
   if (rowSums.length < n) rowSums = new Float64Array(n);
+  if (rowPicks.length < k) rowPicks = new Int32Array(k);
   const out = heap.makeOutput([m, n], 'float32');
-  sparseRowProduct(heap.typedArrayFromHeap(a), m, k, heap.typedArrayFromHeap(b), n, heap.typedArrayFromHeap(out), rowSums);
+  sparseRowProduct(heap.typedArrayFromHeap(a), m, k, heap.typedArrayFromHeap(b), n, heap.typedArrayFromHeap(out), rowSums, rowPicks);
   return out;
 };
 
