@@ -86,8 +86,10 @@ export function sparseFilterGradient(x: Float32Array, dy: Float32Array, g: Filte
     }
   }
   const dW = new Float32Array(KH * KW * CI * CO);
+  const perOutput = KH * rowLength;
   for (let co = 0; co < CO; co++) {
-    for (let tap = 0; tap < KH * rowLength; tap++) dW[tap * CO + co] = sums[co * KH * rowLength + tap];
+    const from = co * perOutput;
+    for (let tap = 0; tap < perOutput; tap++) dW[tap * CO + co] = sums[from + tap];
   }
   return dW;
 }
