@@ -3,7 +3,7 @@
  * synaptic accumulations against the ANN's multiply-accumulates, the integer ANN's best case, and
  * quiet times. The coordinator feeds it each finished example; it knows nothing of actors or buses.
  */
-import { bestBackwardAccumulations, bestForwardAccumulations, fanSizes } from '../equivalence/bestCase.js';
+import { bestForwardAccumulations, fanSizes } from '../equivalence/bestCase.js';
 import { connectionCount, type NeuronLayer } from '../network/topology.js';
 import type { LayerState } from './compute.js';
 import type { Direction } from './layerMachine.js';
@@ -107,14 +107,22 @@ export class SnnStatistics {
     this.worstCase = this.worstCase === null || bounds.worstCase === null ? null : this.worstCase + bounds.worstCase;
     this.fromArrivals = this.fromArrivals === null || bounds.fromArrivals === null ? null : this.fromArrivals + bounds.fromArrivals;
     this.longestExample = Math.max(this.longestExample, duration);
-    states.forEach((s, l) => {
+    // Sums in locals, one pass per layer: this runs once per example on every neuron.
+    for (let l = 0; l < states.length; l++) {
       const c = this.netCounts[l];
-      const below = l === 0 ? input : states[l - 1].S;
-      for (let i = 0; i < s.S.length; i++) c.forward += Math.abs(s.S[i]);
-      for (let i = 0; i < s.E.length; i++) c.backward += Math.abs(s.E[i]);
-      c.bestBackward += bestBackwardAccumulations(s.E, this.fanInSizes[l]);
-      c.bestForward += bestForwardAccumulations(below, this.fanOutSizes[l], l === 0);
-    });
+      const { S, E } = states[l], fanIn = this.fanInSizes[l];
+      let forward = 0, backward = 0, bestBackward = 0;
+      for (let i = 0; i < S.length; i++) {
+        const e = Math.abs(E[i]);
+        forward += Math.abs(S[i]);
+        backward += e;
+        bestBackward += e * fanIn[i];
+      }
+      c.forward += forward;
+      c.backward += backward;
+      c.bestBackward += bestBackward;
+      c.bestForward += bestForwardAccumulations(l === 0 ? input : states[l - 1].S, this.fanOutSizes[l], l === 0);
+    }
   }
 
   /** The report, from each layer's phase counts and the bus's delivery count. */

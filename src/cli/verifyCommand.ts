@@ -115,12 +115,12 @@ export const verifyCommand = defineCommand({
       console.log(JSON.stringify({
         samples: report.samples, bitExact: report.bitExact, mismatches: report.failures.map((f) => ({ sample: f.index, differences: f.mismatches.map(describeMismatch) })),
         accuracy: report.accuracy, annAccuracy: report.annAccuracy, relativeSynapticOps: layers, ...(jobs === null ? { workers: report.workers } : { queue: { url: o.queue, jobs } }), seconds: report.seconds,
-        secondsPerImage: report.seconds / report.samples, annSecondsPerImage, online,
+        secondsPerImage: report.seconds / report.samples, snnSecondsPerImage: report.snnSeconds / report.samples, annSecondsPerImage, online,
       }));
     } else {
       console.log(`bit-exact: ${report.bitExact}/${report.samples}`);
       for (const f of report.failures.slice(0, 10)) console.log(`  sample ${f.index}: ${f.mismatches.map(describeMismatch).join('; ')}`);
-      console.log(`SNN accuracy ${(100 * report.accuracy).toFixed(2)} % (integer ANN ${(100 * report.annAccuracy).toFixed(2)} %), ${jobs === null ? `${report.workers} worker(s)` : `${jobs} jobs on ${o.queue}`}, ${((report.seconds / report.samples) * 1000).toFixed(1)} ms per image (integer ANN, forward and backward, one thread: ${(annSecondsPerImage * 1000).toFixed(1)} ms)`);
+      console.log(`SNN accuracy ${(100 * report.accuracy).toFixed(2)} % (integer ANN ${(100 * report.annAccuracy).toFixed(2)} %), ${jobs === null ? `${report.workers} worker(s)` : `${jobs} jobs on ${o.queue}`}, ${((report.seconds / report.samples) * 1000).toFixed(1)} ms per image, of which the SNN's runs ${((report.snnSeconds / report.samples) * 1000).toFixed(1)} ms per thread (integer ANN, forward and backward, one thread: ${(annSecondsPerImage * 1000).toFixed(1)} ms)`);
       console.log('relative synaptic operations (SNN accumulations / ANN MACs; best case = integer ANN counts):');
       for (const l of layers) console.log(`  layer ${l.layer} ${l.kind.padEnd(7)} forward ${l.forward.toFixed(3)} (best ${l.forwardBestCase.toFixed(3)})  backward ${l.backward.toFixed(3)} (best ${l.backwardBestCase.toFixed(3)})`);
       if (online) console.log(`on-line SNN training: ${online.steps} steps, ${online.identical ? 'weights identical after every step' : `weights differ (${online.firstDifference})`}`);

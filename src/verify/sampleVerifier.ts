@@ -53,6 +53,8 @@ export interface SampleVerdict {
   equal: boolean;
   /** The first differences, when not equal. */
   mismatches: Mismatch[];
+  /** Wall time of the SNN's run alone (forward, backward and its increments), without the integer ANN's run or the comparison. */
+  snnSeconds: number;
 }
 
 export class SampleVerifier {
@@ -75,9 +77,11 @@ export class SampleVerifier {
   /** Compares typed arrays in place: copying some 200k increments per MNIST sample would cost more than the run. */
   async verify(input: ArrayLike<number>, target: number, alpha: number, index: number): Promise<SampleVerdict> {
     this.snn.reseed((this.settings.seed ?? 1) + index);
+    const start = performance.now();
     await this.snn.clearIncrements();
     const live = await this.snn.runExampleStates(input, target, alpha);
     const increments = await this.snn.incrementArrays();
+    const snnSeconds = (performance.now() - start) / 1000;
     this.ann.clearIncrements();
     const annPredicted = this.ann.run(input, target, alpha);
     const mismatches: Mismatch[] = [];
@@ -91,7 +95,7 @@ export class SampleVerifier {
       compareArrays(at, 'dW', a.dW, increments[l].dW, mismatches, 3);
       compareArrays(at, 'db', a.db, increments[l].db, mismatches, 3);
     });
-    return { index, target, predicted: live.predicted, annPredicted, equal: mismatches.length === 0 && annPredicted === live.predicted, mismatches };
+    return { index, target, predicted: live.predicted, annPredicted, equal: mismatches.length === 0 && annPredicted === live.predicted, mismatches, snnSeconds };
   }
 
   /** Samples [from, from + samples.length) one after the other. */

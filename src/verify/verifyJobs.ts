@@ -41,6 +41,7 @@ export interface VerifyPart {
   annCorrect: number;
   failures: SampleVerdict[];
   stats: SnnStats;
+  snnSeconds: number;
 }
 
 export const verifyJobs = (ranges: readonly SampleRange[], alpha: number, settings: QueuedVerifySettings): QueuedJob<VerifyJob>[] =>
@@ -62,6 +63,7 @@ export async function runVerifyJob(job: VerifyJob, context: JobContext): Promise
       annCorrect: verdicts.filter((v) => v.annPredicted === v.target).length,
       failures: verdicts.filter((v) => !v.equal),
       stats: verifier.stats(),
+      snnSeconds: verdicts.reduce((t, v) => t + v.snnSeconds, 0),
     };
   } finally {
     verifier.dispose();
@@ -83,5 +85,6 @@ export function mergeVerifyParts(parts: readonly VerifyPart[], seconds: number):
     workers: 1,
     seconds,
     startupSeconds: 0,
+    snnSeconds: sum((p) => p.snnSeconds),
   };
 }

@@ -32,6 +32,8 @@ export interface VerifyReport {
   seconds: number;
   /** Of which starting the worker threads and building their networks. */
   startupSeconds: number;
+  /** The SNN's own runs, summed over the samples (and so over the threads): see SampleVerdict.snnSeconds. */
+  snnSeconds: number;
 }
 
 export async function verifySamples(
@@ -116,5 +118,6 @@ export async function verifySamples(
     workers: Math.max(1, workers),
     seconds: (performance.now() - start) / 1000,
     startupSeconds: startup / 1000,
+    snnSeconds: verdicts.reduce((t, v) => t + v.snnSeconds, 0),
   };
 }

@@ -106,7 +106,7 @@ describe('verify and timing --queue', () => {
     expect(queued.status).toBe(0);
     const local = runCli([...verify, '--workers', '1']);
     expect(local.status).toBe(0);
-    const wallClock = ({ seconds: _s, secondsPerImage: _p, annSecondsPerImage: _a, workers: _w, queue: _q, ...rest }: Record<string, unknown>) => rest;
+    const wallClock = ({ seconds: _s, secondsPerImage: _p, snnSecondsPerImage: _n, annSecondsPerImage: _a, workers: _w, queue: _q, ...rest }: Record<string, unknown>) => rest;
     const q = JSON.parse(queued.stdout), l = JSON.parse(local.stdout);
     expect(q.queue).toEqual({ url, jobs: 6 });
     expect(wallClock(q)).toEqual(wallClock(l));

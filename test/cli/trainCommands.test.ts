@@ -57,6 +57,9 @@ describe('train (exact engine) → eval → verify on a tiny model', () => {
     expect(out.relativeSynapticOps).toHaveLength(3);
     expect(out.annSecondsPerImage).toBeGreaterThan(0);
     expect(out.secondsPerImage).toBeGreaterThan(0);
+    // The SNN's own share: part of the verification's time, which also runs the integer ANN and compares.
+    expect(out.snnSecondsPerImage).toBeGreaterThan(0);
+    expect(out.snnSecondsPerImage).toBeLessThan(out.secondsPerImage * 2);
   });
 
   it('resuming a complete run is refused: nothing is trained, overwritten or reported', () => {

@@ -55,8 +55,8 @@ describe('sample ranges', () => {
     const merged = mergeVerifyParts(parts, 0);
     const samples = Array.from({ length: n }, (_, i) => ({ input: imageAt(test, i), target: test.labels[i] }));
     const local = await verifySamples(network, samples, 30, { workers: 1, order: 'shuffle', seed: 9, policy: 'single' });
-    const { seconds: _a, startupSeconds: _b, workers: _c, ...same } = local;
-    const { seconds: _d, startupSeconds: _e, workers: _f, ...got } = merged;
+    const { seconds: _a, startupSeconds: _b, workers: _c, snnSeconds: _g, ...same } = local;
+    const { seconds: _d, startupSeconds: _e, workers: _f, snnSeconds: _h, ...got } = merged;
     expect(got).toEqual(same);
   });
 });

@@ -9,9 +9,13 @@
  * `accumulate` adds x·w to V for every target of j and records the targets whose potential reached
  * Θ, or fell to their lower firing bound, in `crossings`, in increasing neuron index (so that a layer
  * split into shards emits the same spikes in the same order as the whole layer); it returns how many.
+ * Dense and convolution rows keep their weights and the layer's compartments in a memory of their
+ * own (wasm/rowMemory.ts), where the loops of wasm/rows.wat add them without bounds checks; given
+ * other arrays, the same arithmetic runs as JavaScript.
  */
 import type { AvgPoolLayer, Conv2dLayer, DenseLayer, NeuronLayer } from '../../network/topology.js';
 import { sizeOf } from '../../network/topology.js';
+import { RowMemory, type RowLoops } from './wasm/rowMemory.js';
 
 export interface ForwardRows {
   /** Longest row (for the crossings buffer). */
@@ -33,14 +37,49 @@ export interface ForwardRows {
   accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number;
   /** The layer's weights may have changed (on-line training): lay them out again. */
   refresh(): void;
+  /** The compartment V of our neurons and their lower firing bounds, where `accumulate` is fastest. */
+  readonly V: Float64Array;
+  readonly lowerFire: Float64Array;
+  /** All −∞, for integrating without firing: pass it as `lowerFire` (with θ = ∞). */
+  readonly neverFires: Float64Array;
+}
+
+/** Where the rows' arrays live: a row memory with its loops, or (too big for one) the JavaScript heap. */
+class RowArrays {
+  readonly memory: RowMemory | null;
+  readonly loops: RowLoops | null;
+
+  constructor(float64s: readonly number[], int32s: readonly number[]) {
+    this.memory = RowMemory.forArrays([...float64s.map((n) => n * 8), ...int32s.map((n) => n * 4)]);
+    this.loops = this.memory?.loops ?? null;
+  }
+
+  float64(length: number): Float64Array {
+    return this.memory?.float64(length) ?? new Float64Array(length);
+  }
+
+  int32(length: number): Int32Array {
+    return this.memory?.int32(length) ?? new Int32Array(length);
+  }
+}
+
+/** The compartments of `neurons` targets in `arrays`: V, lowerFire and neverFires. */
+function compartments(arrays: RowArrays, neurons: number) {
+  return { V: arrays.float64(neurons), lowerFire: arrays.float64(neurons), neverFires: arrays.float64(neurons).fill(-Infinity) };
 }
 
 /** Dense: source j feeds every unit; the weights of column j, contiguous. Targets are local indices. */
 class DenseRows implements ForwardRows {
   readonly maxRow: number;
   readonly rowLengths: Int32Array;
+  readonly V: Float64Array;
+  readonly lowerFire: Float64Array;
+  readonly neverFires: Float64Array;
   private readonly columns: Float64Array;
   private readonly inputs: number;
+  private readonly loops: RowLoops | null;
+  /** Where the wasm loop writes crossings (in its memory). */
+  private readonly found: Int32Array;
 
   constructor(
     private readonly layer: DenseLayer,
@@ -50,7 +89,12 @@ class DenseRows implements ForwardRows {
     this.inputs = sizeOf(layer.inShape);
     this.maxRow = hi - lo;
     this.rowLengths = new Int32Array(this.inputs).fill(this.maxRow);
-    this.columns = new Float64Array(this.inputs * this.maxRow);
+    const m = this.maxRow;
+    const arrays = new RowArrays([this.inputs * m, 3 * m], [m]);
+    this.loops = arrays.loops;
+    this.columns = arrays.float64(this.inputs * m);
+    ({ V: this.V, lowerFire: this.lowerFire, neverFires: this.neverFires } = compartments(arrays, m));
+    this.found = arrays.int32(m);
     this.refresh();
   }
 
@@ -64,7 +108,15 @@ class DenseRows implements ForwardRows {
   }
 
   accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
-    const m = this.maxRow, w = this.columns, base = j * m;
+    const m = this.maxRow;
+    if (this.loops !== null && V === this.V && (lowerFire === this.lowerFire || lowerFire === this.neverFires)) {
+      if (m === 0) return 0;
+      const vPtr = V.byteOffset, found = this.found;
+      const n = this.loops.row(this.columns.byteOffset + j * m * 8, vPtr, m, lowerFire.byteOffset - vPtr, vPtr, found.byteOffset, x, theta);
+      for (let k = 0; k < n; k++) crossings[k] = found[k];
+      return n;
+    }
+    const w = this.columns, base = j * m;
     let n = 0;
     for (let i = 0; i < m; i++) {
       const v = (V[i] += x * w[base + i]);
@@ -102,6 +154,23 @@ function positionTaps(inH: number, inW: number, outH: number, outW: number, k: n
 }
 
 /**
+ * The taps with each pair of rows that the wasm loop adds two targets at a time marked: rows r and
+ * r + 1 of one position reaching neighbouring outputs (at + 1) with taps t and t − 1 become ~t, t.
+ */
+function pairedTaps({ start, at, tap }: ReturnType<typeof positionTaps>): Int32Array {
+  const paired = tap.slice();
+  for (let p = 0; p + 1 < start.length; p++) {
+    for (let r = start[p]; r < start[p + 1]; r++) {
+      if (r + 1 < start[p + 1] && at[r + 1] === at[r] + 1 && tap[r] >= 1 && tap[r + 1] === tap[r] - 1) {
+        paired[r] = ~tap[r];
+        r++;
+      }
+    }
+  }
+  return paired;
+}
+
+/**
  * Sort the first n entries in place. Crossings are few per event and come in runs that are already
  * increasing (one per output channel): insertion sort, with no allocation.
  */
@@ -124,13 +193,23 @@ const BY_CHANNEL_FROM = 24;
 class ConvRows implements ForwardRows {
   readonly maxRow: number;
   readonly rowLengths: Int32Array;
+  readonly V: Float64Array;
+  readonly lowerFire: Float64Array;
+  readonly neverFires: Float64Array;
   private readonly weights: Float64Array;
+  /** For the wasm loop: tap t's weights interleaved with tap t − 1's, channel by channel, per input channel. */
+  private readonly pairWeights: Float64Array;
   private readonly channels: number;
   private readonly cLo: number;
   private readonly plane: number;
   private readonly inPlane: number;
   private readonly taps: number;
   private readonly positions: ReturnType<typeof positionTaps>;
+  private readonly loops: RowLoops | null;
+  /** `positions.at` and `.tap` in its memory for the wasm loop, a pair of rows marked by ~tap on the first; and where it writes crossings. */
+  private readonly at: Int32Array;
+  private readonly tap: Int32Array;
+  private readonly found: Int32Array;
   /** Scratch of the counting sort: crossings per channel, and the sorted crossings. */
   private readonly perChannel: Int32Array;
   private readonly sorted: Int32Array;
@@ -157,7 +236,17 @@ class ConvRows implements ForwardRows {
     this.maxRow = this.rowLengths.reduce((m, n) => Math.max(m, n), 0);
     this.perChannel = new Int32Array(this.channels + 1);
     this.sorted = new Int32Array(this.maxRow);
-    this.weights = new Float64Array(layer.inShape[0] * this.taps * this.channels);
+    const weights = layer.inShape[0] * this.taps * this.channels, neurons = hi - lo, rows = this.positions.at.length;
+    const arrays = new RowArrays([weights, 2 * weights, 3 * neurons], [rows, rows, this.maxRow]);
+    this.loops = arrays.loops;
+    this.weights = arrays.float64(weights);
+    this.pairWeights = arrays.float64(this.loops === null ? 0 : 2 * weights);
+    ({ V: this.V, lowerFire: this.lowerFire, neverFires: this.neverFires } = compartments(arrays, neurons));
+    this.at = arrays.int32(rows);
+    this.at.set(this.positions.at);
+    this.tap = arrays.int32(rows);
+    this.tap.set(pairedTaps(this.positions));
+    this.found = arrays.int32(this.maxRow);
     this.refresh();
   }
 
@@ -169,25 +258,45 @@ class ConvRows implements ForwardRows {
       const row = (this.cLo + q) * perOutput;
       for (let ct = 0; ct < perOutput; ct++) t[ct * n + q] = w[row + ct];
     }
+    if (this.pairWeights.length === 0) return;
+    const pairs = this.pairWeights;
+    for (let ct = 1; ct < perOutput; ct++) {
+      for (let q = 0; q < n; q++) {
+        pairs[(ct * n + q) * 2] = t[ct * n + q];
+        pairs[(ct * n + q) * 2 + 1] = t[(ct - 1) * n + q];
+      }
+    }
   }
 
   accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
     const c = (j / this.inPlane) | 0;
     const p = j - c * this.inPlane;
-    const { start, at, tap } = this.positions;
-    const w = this.weights, n = this.channels, plane = this.plane, channelBase = c * this.taps;
+    const start = this.positions.start, channelBase = c * this.taps;
+    let crossed: number;
+    if (this.loops !== null && V === this.V && (lowerFire === this.lowerFire || lowerFire === this.neverFires)) {
+      if (this.channels === 0) return 0;
+      const vPtr = V.byteOffset, found = this.found;
+      const n = this.channels;
+      crossed = this.loops.conv(start[p], start[p + 1], this.at.byteOffset, this.tap.byteOffset, this.weights.byteOffset + channelBase * n * 8, this.pairWeights.byteOffset + channelBase * n * 16, vPtr, lowerFire.byteOffset - vPtr, found.byteOffset, n, this.plane, x, theta);
+      for (let k = 0; k < crossed; k++) crossings[k] = found[k];
+    } else crossed = this.addRows(start[p], start[p + 1], channelBase, x, V, lowerFire, theta, crossings);
+    // Walked by position then channel; emitted by neuron index.
+    if (crossed >= BY_CHANNEL_FROM) this.sortByChannel(crossings, crossed);
+    else if (crossed > 1) insertionSort(crossings, crossed);
+    return crossed;
+  }
+
+  /** The rows of one event as JavaScript (for compartments outside the row memory). */
+  private addRows(rStart: number, rEnd: number, channelBase: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
+    const { at, tap } = this.positions, w = this.weights, n = this.channels, plane = this.plane;
     let crossed = 0;
-    const end = start[p + 1];
-    for (let r = start[p]; r < end; r++) {
+    for (let r = rStart; r < rEnd; r++) {
       const wBase = (channelBase + tap[r]) * n;
       for (let q = 0, i = at[r]; q < n; q++, i += plane) {
         const v = (V[i] += x * w[wBase + q]);
         if (!((v - lowerFire[i]) * (theta - v) > 0)) crossings[crossed++] = i;
       }
     }
-    // Walked by position then channel; emitted by neuron index.
-    if (crossed >= BY_CHANNEL_FROM) this.sortByChannel(crossings, crossed);
-    else if (crossed > 1) insertionSort(crossings, crossed);
     return crossed;
   }
 
@@ -213,6 +322,9 @@ class ConvRows implements ForwardRows {
 class PoolRows implements ForwardRows {
   readonly maxRow = 1;
   readonly rowLengths: Int32Array;
+  readonly V: Float64Array;
+  readonly lowerFire: Float64Array;
+  readonly neverFires: Float64Array;
   private readonly target: Int32Array;
   private weight: number;
 
@@ -235,6 +347,9 @@ class PoolRows implements ForwardRows {
       }
     }
     this.rowLengths = Int32Array.from(this.target, (t) => (t < 0 ? 0 : 1));
+    this.V = new Float64Array(hi - lo);
+    this.lowerFire = new Float64Array(hi - lo);
+    this.neverFires = new Float64Array(hi - lo).fill(-Infinity);
   }
 
   refresh(): void {

@@ -88,7 +88,9 @@ export class NeuronLayerKernel {
     this.lo = options.lo ?? 0;
     this.hi = options.hi ?? size;
     const n = this.hi - this.lo;
-    this.V = new Float64Array(n);
+    this.forward = forwardRows(layer, this.lo, this.hi);
+    // The rows hold V and the firing bounds where they add to them fastest.
+    ({ V: this.V, lowerFire: this.lowerFire, neverFires: this.neverFires } = this.forward);
     this.S = new Float64Array(n);
     this.U = new Float64Array(n);
     this.E = new Float64Array(n);
@@ -105,13 +107,10 @@ export class NeuronLayerKernel {
     const weighted = layer.kind !== 'avgpool';
     this.dW = new Float64Array(weighted ? layer.weights.length : 0);
     this.db = new Float64Array(weighted ? layer.bias.length : 0);
-    this.forward = forwardRows(layer, this.lo, this.hi);
     this.errors = options.upper ? errorRows(options.upper, this.lo, this.hi) : null;
     this.increments = incrementRows(layer);
     this.biasOf = Int32Array.from({ length: n }, (_, i) => biasIndex(layer, this.lo + i));
     this.crossings = new Int32Array(Math.max(this.forward.maxRow, this.errors?.maxRow ?? 0, 1));
-    this.lowerFire = new Float64Array(n);
-    this.neverFires = new Float64Array(n).fill(-Infinity);
   }
 
   /** Where neuron i may fire −1 given its count s: the standard function's lower branch, as a bound. */

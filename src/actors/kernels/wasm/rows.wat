@@ -1,0 +1,134 @@
+;; The inner loops of forwardRows.ts, for V8 to run without bounds checks, two targets at a time
+;; where they lie side by side. Same arithmetic in the same order per target as the JavaScript they
+;; replace: V += x·w in float64, and a crossing when (V − lowerFire)·(θ − V) is not positive
+;; (f64x2 lanes round exactly as scalar float64 does). Addresses are byte offsets into the memory
+;; the caller imports (rowMemory.ts); lowerFire lies lfDelta bytes after V, target for target.
+;; A crossing is stored as the target's index, (its V address − vPtr) / 8, in target order.
+;; Regenerate rowsBinary.ts with `npm run build:wasm` after editing.
+(module
+  (import "rows" "memory" (memory 1))
+
+  ;; One target: V at va += x·w at wa; stores a crossing after the `crossed` at crossPtr, returns the
+  ;; count. The loops below write this, and its two-target form, out in place: V8 does not inline calls.
+  (func $one
+    (param $wa i32) (param $va i32) (param $lfDelta i32) (param $vPtr i32) (param $crossPtr i32)
+    (param $crossed i32) (param $x f64) (param $theta f64) (result i32)
+    (local $v f64)
+    (local.set $v (f64.add (f64.load (local.get $va)) (f64.mul (local.get $x) (f64.load (local.get $wa)))))
+    (f64.store (local.get $va) (local.get $v))
+    (if (i32.eqz (f64.gt (f64.mul (f64.sub (local.get $v) (f64.load (i32.add (local.get $va) (local.get $lfDelta))))
+                                  (f64.sub (local.get $theta) (local.get $v)))
+                         (f64.const 0)))
+      (then
+        (i32.store (i32.add (local.get $crossPtr) (i32.shl (local.get $crossed) (i32.const 2)))
+                   (i32.shr_u (i32.sub (local.get $va) (local.get $vPtr)) (i32.const 3)))
+        (local.set $crossed (i32.add (local.get $crossed) (i32.const 1)))))
+    (local.get $crossed))
+
+  ;; Dense: `count` contiguous targets from V address va, weights from wa. Returns the crossings
+  ;; stored at crossPtr. count ≥ 1.
+  (func (export "row")
+    (param $wa i32) (param $va i32) (param $count i32) (param $lfDelta i32)
+    (param $vPtr i32) (param $crossPtr i32) (param $x f64) (param $theta f64)
+    (result i32)
+    (local $pairsEnd i32) (local $wEnd i32) (local $crossed i32) (local $x2 v128) (local $theta2 v128)
+    (local $v2 v128) (local $inside v128) (local $index i32)
+    (local.set $x2 (f64x2.splat (local.get $x)))
+    (local.set $theta2 (f64x2.splat (local.get $theta)))
+    (local.set $wEnd (i32.add (local.get $wa) (i32.shl (local.get $count) (i32.const 3))))
+    (local.set $pairsEnd (i32.add (local.get $wa) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (block $pairsDone
+      (br_if $pairsDone (i32.ge_u (local.get $wa) (local.get $pairsEnd)))
+      (loop $pairs
+        (local.set $v2 (f64x2.add (v128.load (local.get $va)) (f64x2.mul (local.get $x2) (v128.load (local.get $wa)))))
+        (v128.store (local.get $va) (local.get $v2))
+        (local.set $inside (f64x2.gt (f64x2.mul (f64x2.sub (local.get $v2) (v128.load (i32.add (local.get $va) (local.get $lfDelta))))
+                                                (f64x2.sub (local.get $theta2) (local.get $v2)))
+                                     (f64x2.splat (f64.const 0))))
+        (if (i32.eqz (i64x2.all_true (local.get $inside)))
+          (then
+            (local.set $index (i32.shr_u (i32.sub (local.get $va) (local.get $vPtr)) (i32.const 3)))
+            (if (i64.eqz (i64x2.extract_lane 0 (local.get $inside)))
+              (then
+                (i32.store (i32.add (local.get $crossPtr) (i32.shl (local.get $crossed) (i32.const 2))) (local.get $index))
+                (local.set $crossed (i32.add (local.get $crossed) (i32.const 1)))))
+            (if (i64.eqz (i64x2.extract_lane 1 (local.get $inside)))
+              (then
+                (i32.store (i32.add (local.get $crossPtr) (i32.shl (local.get $crossed) (i32.const 2))) (i32.add (local.get $index) (i32.const 1)))
+                (local.set $crossed (i32.add (local.get $crossed) (i32.const 1)))))))
+        (local.set $va (i32.add (local.get $va) (i32.const 16)))
+        (local.set $wa (i32.add (local.get $wa) (i32.const 16)))
+        (br_if $pairs (i32.lt_u (local.get $wa) (local.get $pairsEnd)))))
+    (if (i32.lt_u (local.get $wa) (local.get $wEnd))
+      (then
+        (local.set $crossed (call $one (local.get $wa) (local.get $va) (local.get $lfDelta) (local.get $vPtr) (local.get $crossPtr)
+                                       (local.get $crossed) (local.get $x) (local.get $theta)))))
+    (local.get $crossed))
+
+  ;; Convolution: rows r in [rStart, rEnd) of one input position. Row r reaches output position at[r]
+  ;; of n channels (V stepping a plane). tap[r] ≥ 0: one row, the n contiguous weights of that tap
+  ;; from wBase. tap[r] = ~t < 0: rows r and r + 1 together, reaching positions at[r] and at[r] + 1
+  ;; with taps t and t − 1, whose weights lie interleaved (channel by channel) from pairBase + t·n·16.
+  ;; Returns the crossings stored at crossPtr. n ≥ 1.
+  (func (export "conv")
+    (param $rStart i32) (param $rEnd i32) (param $atPtr i32) (param $tapPtr i32)
+    (param $wBase i32) (param $pairBase i32) (param $vPtr i32) (param $lfDelta i32) (param $crossPtr i32)
+    (param $n i32) (param $plane i32) (param $x f64) (param $theta f64)
+    (result i32)
+    (local $r i32) (local $tap i32) (local $wa i32) (local $va i32) (local $wEnd i32) (local $crossed i32)
+    (local $planeBytes i32) (local $x2 v128) (local $theta2 v128)
+    (local $v f64) (local $v2 v128) (local $inside v128) (local $index i32)
+    (local.set $x2 (f64x2.splat (local.get $x)))
+    (local.set $theta2 (f64x2.splat (local.get $theta)))
+    (local.set $planeBytes (i32.shl (local.get $plane) (i32.const 3)))
+    (local.set $r (local.get $rStart))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_s (local.get $r) (local.get $rEnd)))
+        (local.set $tap (i32.load (i32.add (local.get $tapPtr) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $va (i32.add (local.get $vPtr) (i32.shl (i32.load (i32.add (local.get $atPtr) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 3))))
+        (if (i32.lt_s (local.get $tap) (i32.const 0))
+          (then
+            (local.set $wa (i32.add (local.get $pairBase) (i32.shl (i32.mul (i32.xor (local.get $tap) (i32.const -1)) (local.get $n)) (i32.const 4))))
+            (local.set $wEnd (i32.add (local.get $wa) (i32.shl (local.get $n) (i32.const 4))))
+            (loop $pairTargets
+              (local.set $v2 (f64x2.add (v128.load (local.get $va)) (f64x2.mul (local.get $x2) (v128.load (local.get $wa)))))
+              (v128.store (local.get $va) (local.get $v2))
+              (local.set $inside (f64x2.gt (f64x2.mul (f64x2.sub (local.get $v2) (v128.load (i32.add (local.get $va) (local.get $lfDelta))))
+                                                      (f64x2.sub (local.get $theta2) (local.get $v2)))
+                                           (f64x2.splat (f64.const 0))))
+              (if (i32.eqz (i64x2.all_true (local.get $inside)))
+                (then
+                  (local.set $index (i32.shr_u (i32.sub (local.get $va) (local.get $vPtr)) (i32.const 3)))
+                  (if (i64.eqz (i64x2.extract_lane 0 (local.get $inside)))
+                    (then
+                      (i32.store (i32.add (local.get $crossPtr) (i32.shl (local.get $crossed) (i32.const 2))) (local.get $index))
+                      (local.set $crossed (i32.add (local.get $crossed) (i32.const 1)))))
+                  (if (i64.eqz (i64x2.extract_lane 1 (local.get $inside)))
+                    (then
+                      (i32.store (i32.add (local.get $crossPtr) (i32.shl (local.get $crossed) (i32.const 2))) (i32.add (local.get $index) (i32.const 1)))
+                      (local.set $crossed (i32.add (local.get $crossed) (i32.const 1)))))))
+              (local.set $va (i32.add (local.get $va) (local.get $planeBytes)))
+              (local.set $wa (i32.add (local.get $wa) (i32.const 16)))
+              (br_if $pairTargets (i32.lt_u (local.get $wa) (local.get $wEnd))))
+            (local.set $r (i32.add (local.get $r) (i32.const 2))))
+          (else
+            (local.set $wa (i32.add (local.get $wBase) (i32.shl (i32.mul (local.get $tap) (local.get $n)) (i32.const 3))))
+            (local.set $wEnd (i32.add (local.get $wa) (i32.shl (local.get $n) (i32.const 3))))
+            (loop $targets
+              (local.set $v (f64.add (f64.load (local.get $va)) (f64.mul (local.get $x) (f64.load (local.get $wa)))))
+              (f64.store (local.get $va) (local.get $v))
+              (if (i32.eqz (f64.gt (f64.mul (f64.sub (local.get $v) (f64.load (i32.add (local.get $va) (local.get $lfDelta))))
+                                            (f64.sub (local.get $theta) (local.get $v)))
+                                   (f64.const 0)))
+                (then
+                  (i32.store (i32.add (local.get $crossPtr) (i32.shl (local.get $crossed) (i32.const 2)))
+                             (i32.shr_u (i32.sub (local.get $va) (local.get $vPtr)) (i32.const 3)))
+                  (local.set $crossed (i32.add (local.get $crossed) (i32.const 1)))))
+              (local.set $va (i32.add (local.get $va) (local.get $planeBytes)))
+              (local.set $wa (i32.add (local.get $wa) (i32.const 8)))
+              (br_if $targets (i32.lt_u (local.get $wa) (local.get $wEnd))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))))
+        (br $rows)))
+    (local.get $crossed))
+)

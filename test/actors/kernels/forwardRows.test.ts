@@ -1,0 +1,102 @@
+/** The rows' wasm loops against the same arithmetic as JavaScript: identical V and crossings, exactly. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { forwardRows, type ForwardRows } from '../../../src/actors/kernels/forwardRows.js';
+import { convOutputSize, sizeOf, type Conv2dLayer, type DenseLayer, type NeuronLayer } from '../../../src/network/topology.js';
+import { assembleWat, ROWS_WAT } from '../../../scripts/buildWasm.js';
+import { ROWS_WASM_BASE64 } from '../../../src/actors/kernels/wasm/rowsBinary.js';
+
+const ints = (n: number, max: number) => fc.array(fc.integer({ min: -max, max }), { minLength: n, maxLength: n });
+
+const denseLayer = fc.record({ inputs: fc.integer({ min: 1, max: 9 }), units: fc.integer({ min: 1, max: 9 }) }).chain(({ inputs, units }) =>
+  ints(inputs * units, 5).map((w): DenseLayer => ({
+    kind: 'dense', units, activation: 'relu', theta: 4, thetaBp: 2,
+    weights: Float64Array.from(w), bias: new Float64Array(units), inShape: [inputs, 1, 1], outShape: [units, 1, 1],
+  })),
+);
+
+const convLayer = fc
+  .record({
+    inChannels: fc.integer({ min: 1, max: 3 }),
+    channels: fc.integer({ min: 1, max: 4 }),
+    size: fc.integer({ min: 1, max: 7 }),
+    kernel: fc.integer({ min: 1, max: 3 }),
+    stride: fc.integer({ min: 1, max: 2 }),
+    padding: fc.integer({ min: 0, max: 2 }),
+  })
+  .filter(({ size, kernel, padding }) => size + 2 * padding >= kernel)
+  .chain(({ inChannels, channels, size, kernel, stride, padding }) => {
+    const out = convOutputSize(size, kernel, stride, padding);
+    return ints(channels * inChannels * kernel * kernel, 5).map((w): Conv2dLayer => ({
+      kind: 'conv2d', channels, kernel, stride, padding, activation: 'relu', theta: 4, thetaBp: 2,
+      weights: Float64Array.from(w), bias: new Float64Array(channels), inShape: [inChannels, size, size], outShape: [channels, out, out],
+    }));
+  });
+
+/** A layer, a shard [lo, hi) of it (possibly empty of channels), and a run of events into it. */
+const scenario = (layer: fc.Arbitrary<NeuronLayer>) =>
+  layer.chain((l) => {
+    // A convolution's shards own whole channels.
+    const unit = l.kind === 'conv2d' ? l.outShape[1] * l.outShape[2] : 1;
+    const n = sizeOf(l.outShape) / unit, inputs = sizeOf(l.inShape);
+    return fc.record({
+      layer: fc.constant(l),
+      bounds: fc.tuple(fc.integer({ min: 0, max: n }), fc.integer({ min: 0, max: n })).map(([a, b]) => [Math.min(a, b) * unit, Math.max(a, b) * unit] as const),
+      events: fc.array(fc.tuple(fc.integer({ min: 0, max: inputs - 1 }), fc.constantFrom(1, -1, 3)), { maxLength: 40 }),
+      theta: fc.integer({ min: 1, max: 12 }),
+      fires: fc.boolean(),
+      seed: fc.integer(),
+    });
+  });
+
+/** Runs the events through the rows' own compartments (wasm) and through copies of them (JavaScript). */
+function compare(rows: ForwardRows, events: [number, number][], theta: number, fires: boolean, seed: number) {
+  const m = rows.V.length;
+  let s = seed | 0;
+  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) | 0) >>> 16) % 9;
+  for (let i = 0; i < m; i++) {
+    rows.V[i] = next() - 4;
+    rows.lowerFire[i] = next() < 3 ? -Infinity : -(next() + 1);
+  }
+  const V = rows.V.slice(), lowerFire = rows.lowerFire.slice();
+  const fast = new Int32Array(Math.max(1, rows.maxRow)), slow = new Int32Array(Math.max(1, rows.maxRow));
+  const th = fires ? theta : Infinity;
+  for (const [j, x] of events) {
+    const a = rows.accumulate(j, x, rows.V, fires ? rows.lowerFire : rows.neverFires, th, fast);
+    const b = rows.accumulate(j, x, V, fires ? lowerFire : rows.neverFires.slice(), th, slow);
+    expect(a).toBe(b);
+    expect(Array.from(fast.subarray(0, a))).toEqual(Array.from(slow.subarray(0, b)));
+  }
+  expect(Array.from(rows.V)).toEqual(Array.from(V));
+}
+
+describe('forward rows: wasm loops', () => {
+  it('keep the compartments in the row memory', () => {
+    const rows = forwardRows(fc.sample(denseLayer, { seed: 1, numRuns: 1 })[0], 0, 1);
+    // A wasm memory is whole 64 KiB pages; the weights come first in it.
+    expect(rows.V.buffer.byteLength % 65536).toBe(0);
+    expect(rows.V.byteOffset).toBeGreaterThan(0);
+  });
+
+  it('dense rows equal the JavaScript arithmetic, shards included', () => {
+    fc.assert(
+      fc.property(scenario(denseLayer), ({ layer, bounds, events, theta, fires, seed }) => {
+        compare(forwardRows(layer, bounds[0], bounds[1]), events, theta, fires, seed);
+      }),
+      { seed: 13, numRuns: 300 },
+    );
+  });
+
+  it('convolution rows equal the JavaScript arithmetic, shards and channel-less shards included', () => {
+    fc.assert(
+      fc.property(scenario(convLayer), ({ layer, bounds, events, theta, fires, seed }) => {
+        compare(forwardRows(layer, bounds[0], bounds[1]), events, theta, fires, seed);
+      }),
+      { seed: 14, numRuns: 300 },
+    );
+  });
+
+  it('the embedded binary is the assembled rows.wat', async () => {
+    expect(Buffer.from(ROWS_WASM_BASE64, 'base64').equals(Buffer.from(await assembleWat(ROWS_WAT)))).toBe(true);
+  });
+});
