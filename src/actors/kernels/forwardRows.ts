@@ -154,20 +154,26 @@ function positionTaps(inH: number, inW: number, outH: number, outW: number, k: n
 }
 
 /**
- * The taps with each pair of rows that the wasm loop adds two targets at a time marked: rows r and
- * r + 1 of one position reaching neighbouring outputs (at + 1) with taps t and t − 1 become ~t, t.
+ * The rows of each input position as runs for the wasm loop: rows that reach consecutive output
+ * positions (at + 1) with consecutive taps (t − 1), as (first position, first tap's place among the
+ * taps in reverse, length). Runs keep the rows' increasing output positions.
  */
-function pairedTaps({ start, at, tap }: ReturnType<typeof positionTaps>): Int32Array {
-  const paired = tap.slice();
+function positionRuns({ start, at, tap }: ReturnType<typeof positionTaps>, taps: number) {
+  const runStart = new Int32Array(start.length);
+  const runAt: number[] = [], runTap: number[] = [], runLength: number[] = [];
   for (let p = 0; p + 1 < start.length; p++) {
     for (let r = start[p]; r < start[p + 1]; r++) {
-      if (r + 1 < start[p + 1] && at[r + 1] === at[r] + 1 && tap[r] >= 1 && tap[r + 1] === tap[r] - 1) {
-        paired[r] = ~tap[r];
-        r++;
+      const k = runAt.length - 1;
+      if (r > start[p] && at[r] === at[r - 1] + 1 && tap[r] === tap[r - 1] - 1) runLength[k]++;
+      else {
+        runAt.push(at[r]);
+        runTap.push(taps - 1 - tap[r]);
+        runLength.push(1);
       }
     }
+    runStart[p + 1] = runAt.length;
   }
-  return paired;
+  return { runStart, runAt: Int32Array.from(runAt), runTap: Int32Array.from(runTap), runLength: Int32Array.from(runLength) };
 }
 
 /**
@@ -197,8 +203,8 @@ class ConvRows implements ForwardRows {
   readonly lowerFire: Float64Array;
   readonly neverFires: Float64Array;
   private readonly weights: Float64Array;
-  /** For the wasm loop: tap t's weights interleaved with tap t − 1's, channel by channel, per input channel. */
-  private readonly pairWeights: Float64Array;
+  /** For the wasm loop: [c][our channel][tap, last first], so that a run of rows reads its weights in order. */
+  private readonly channelWeights: Float64Array;
   private readonly channels: number;
   private readonly cLo: number;
   private readonly plane: number;
@@ -206,9 +212,11 @@ class ConvRows implements ForwardRows {
   private readonly taps: number;
   private readonly positions: ReturnType<typeof positionTaps>;
   private readonly loops: RowLoops | null;
-  /** `positions.at` and `.tap` in its memory for the wasm loop, a pair of rows marked by ~tap on the first; and where it writes crossings. */
-  private readonly at: Int32Array;
-  private readonly tap: Int32Array;
+  /** The runs of rows per input position (positionRuns) in its memory for the wasm loop, and where it writes crossings. */
+  private readonly runStart: Int32Array;
+  private readonly runAt: Int32Array;
+  private readonly runTap: Int32Array;
+  private readonly runLength: Int32Array;
   private readonly found: Int32Array;
   /** Scratch of the counting sort: crossings per channel, and the sorted crossings. */
   private readonly perChannel: Int32Array;
@@ -236,16 +244,20 @@ class ConvRows implements ForwardRows {
     this.maxRow = this.rowLengths.reduce((m, n) => Math.max(m, n), 0);
     this.perChannel = new Int32Array(this.channels + 1);
     this.sorted = new Int32Array(this.maxRow);
-    const weights = layer.inShape[0] * this.taps * this.channels, neurons = hi - lo, rows = this.positions.at.length;
-    const arrays = new RowArrays([weights, 2 * weights, 3 * neurons], [rows, rows, this.maxRow]);
+    const weights = layer.inShape[0] * this.taps * this.channels, neurons = hi - lo;
+    const runs = positionRuns(this.positions, this.taps), count = runs.runAt.length;
+    const arrays = new RowArrays([weights, weights, 3 * neurons], [count, count, count, this.maxRow]);
     this.loops = arrays.loops;
     this.weights = arrays.float64(weights);
-    this.pairWeights = arrays.float64(this.loops === null ? 0 : 2 * weights);
+    this.channelWeights = arrays.float64(this.loops === null ? 0 : weights);
     ({ V: this.V, lowerFire: this.lowerFire, neverFires: this.neverFires } = compartments(arrays, neurons));
-    this.at = arrays.int32(rows);
-    this.at.set(this.positions.at);
-    this.tap = arrays.int32(rows);
-    this.tap.set(pairedTaps(this.positions));
+    this.runStart = runs.runStart;
+    this.runAt = arrays.int32(count);
+    this.runAt.set(runs.runAt);
+    this.runTap = arrays.int32(count);
+    this.runTap.set(runs.runTap);
+    this.runLength = arrays.int32(count);
+    this.runLength.set(runs.runLength);
     this.found = arrays.int32(this.maxRow);
     this.refresh();
   }
@@ -258,12 +270,13 @@ class ConvRows implements ForwardRows {
       const row = (this.cLo + q) * perOutput;
       for (let ct = 0; ct < perOutput; ct++) t[ct * n + q] = w[row + ct];
     }
-    if (this.pairWeights.length === 0) return;
-    const pairs = this.pairWeights;
-    for (let ct = 1; ct < perOutput; ct++) {
-      for (let q = 0; q < n; q++) {
-        pairs[(ct * n + q) * 2] = t[ct * n + q];
-        pairs[(ct * n + q) * 2 + 1] = t[(ct - 1) * n + q];
+    if (this.channelWeights.length === 0) return;
+    // [o][c][tap] → [c][o][taps − 1 − tap].
+    const cw = this.channelWeights, taps = this.taps, inChannels = this.layer.inShape[0];
+    for (let q = 0; q < n; q++) {
+      for (let c = 0; c < inChannels; c++) {
+        const from = ((this.cLo + q) * inChannels + c) * taps, to = (c * n + q) * taps + taps - 1;
+        for (let k = 0; k < taps; k++) cw[to - k] = w[from + k];
       }
     }
   }
@@ -271,15 +284,18 @@ class ConvRows implements ForwardRows {
   accumulate(j: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
     const c = (j / this.inPlane) | 0;
     const p = j - c * this.inPlane;
-    const start = this.positions.start, channelBase = c * this.taps;
-    let crossed: number;
     if (this.loops !== null && V === this.V && (lowerFire === this.lowerFire || lowerFire === this.neverFires)) {
-      if (this.channels === 0) return 0;
-      const vPtr = V.byteOffset, found = this.found;
-      const n = this.channels;
-      crossed = this.loops.conv(start[p], start[p + 1], this.at.byteOffset, this.tap.byteOffset, this.weights.byteOffset + channelBase * n * 8, this.pairWeights.byteOffset + channelBase * n * 16, vPtr, lowerFire.byteOffset - vPtr, found.byteOffset, n, this.plane, x, theta);
+      const n = this.channels, taps = this.taps;
+      if (n === 0) return 0;
+      // Channel by channel, runs in increasing position: the crossings come in neuron index order.
+      const vPtr = V.byteOffset, found = this.found, runStart = this.runStart;
+      const crossed = this.loops.conv(runStart[p], runStart[p + 1], this.runAt.byteOffset, this.runTap.byteOffset, this.runLength.byteOffset,
+        this.channelWeights.byteOffset + c * n * taps * 8, taps * 8, vPtr, lowerFire.byteOffset - vPtr, found.byteOffset, n, this.plane * 8, x, theta);
       for (let k = 0; k < crossed; k++) crossings[k] = found[k];
-    } else crossed = this.addRows(start[p], start[p + 1], channelBase, x, V, lowerFire, theta, crossings);
+      return crossed;
+    }
+    const start = this.positions.start;
+    const crossed = this.addRows(start[p], start[p + 1], c * this.taps, x, V, lowerFire, theta, crossings);
     // Walked by position then channel; emitted by neuron index.
     if (crossed >= BY_CHANNEL_FROM) this.sortByChannel(crossings, crossed);
     else if (crossed > 1) insertionSort(crossings, crossed);

@@ -65,33 +65,36 @@
                                        (local.get $crossed) (local.get $x) (local.get $theta)))))
     (local.get $crossed))
 
-  ;; Convolution: rows r in [rStart, rEnd) of one input position. Row r reaches output position at[r]
-  ;; of n channels (V stepping a plane). tap[r] ≥ 0: one row, the n contiguous weights of that tap
-  ;; from wBase. tap[r] = ~t < 0: rows r and r + 1 together, reaching positions at[r] and at[r] + 1
-  ;; with taps t and t − 1, whose weights lie interleaved (channel by channel) from pairBase + t·n·16.
-  ;; Returns the crossings stored at crossPtr. n ≥ 1.
+  ;; Convolution: the runs k in [runBegin, runEnd) of one input position, channel by channel. Run k
+  ;; reaches runLength[k] consecutive output positions from runAt[k], with consecutive weights from
+  ;; runTap[k] among a channel's taps (kept last tap first: see positionRuns). wBase: the weights of
+  ;; our first channel for this input channel; each next channel lies tapBytes on, and its V a plane
+  ;; (planeBytes) on. Channels outermost and runs in increasing position: the crossings come out in
+  ;; increasing neuron index. Returns how many are stored at crossPtr. n ≥ 1, every run ≥ 1.
   (func (export "conv")
-    (param $rStart i32) (param $rEnd i32) (param $atPtr i32) (param $tapPtr i32)
-    (param $wBase i32) (param $pairBase i32) (param $vPtr i32) (param $lfDelta i32) (param $crossPtr i32)
-    (param $n i32) (param $plane i32) (param $x f64) (param $theta f64)
+    (param $runBegin i32) (param $runEnd i32) (param $runAtPtr i32) (param $runTapPtr i32) (param $runLengthPtr i32)
+    (param $wBase i32) (param $tapBytes i32) (param $vPtr i32) (param $lfDelta i32) (param $crossPtr i32)
+    (param $n i32) (param $planeBytes i32) (param $x f64) (param $theta f64)
     (result i32)
-    (local $r i32) (local $tap i32) (local $wa i32) (local $va i32) (local $wEnd i32) (local $crossed i32)
-    (local $planeBytes i32) (local $x2 v128) (local $theta2 v128)
+    (local $q i32) (local $k i32) (local $vq i32) (local $wq i32) (local $va i32) (local $wa i32) (local $vEnd i32)
+    (local $crossed i32) (local $x2 v128) (local $theta2 v128)
     (local $v f64) (local $v2 v128) (local $inside v128) (local $index i32)
     (local.set $x2 (f64x2.splat (local.get $x)))
     (local.set $theta2 (f64x2.splat (local.get $theta)))
-    (local.set $planeBytes (i32.shl (local.get $plane) (i32.const 3)))
-    (local.set $r (local.get $rStart))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_s (local.get $r) (local.get $rEnd)))
-        (local.set $tap (i32.load (i32.add (local.get $tapPtr) (i32.shl (local.get $r) (i32.const 2)))))
-        (local.set $va (i32.add (local.get $vPtr) (i32.shl (i32.load (i32.add (local.get $atPtr) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 3))))
-        (if (i32.lt_s (local.get $tap) (i32.const 0))
-          (then
-            (local.set $wa (i32.add (local.get $pairBase) (i32.shl (i32.mul (i32.xor (local.get $tap) (i32.const -1)) (local.get $n)) (i32.const 4))))
-            (local.set $wEnd (i32.add (local.get $wa) (i32.shl (local.get $n) (i32.const 4))))
-            (loop $pairTargets
+    (local.set $vq (local.get $vPtr))
+    (local.set $wq (local.get $wBase))
+    (loop $channels
+      (local.set $k (local.get $runBegin))
+      (block $runsDone
+        (loop $runs
+          (br_if $runsDone (i32.ge_s (local.get $k) (local.get $runEnd)))
+          (local.set $va (i32.add (local.get $vq) (i32.shl (i32.load (i32.add (local.get $runAtPtr) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3))))
+          (local.set $wa (i32.add (local.get $wq) (i32.shl (i32.load (i32.add (local.get $runTapPtr) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3))))
+          (local.set $vEnd (i32.add (local.get $va) (i32.shl (i32.load (i32.add (local.get $runLengthPtr) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3))))
+          ;; Two targets at a time while two are left, then the last one.
+          (block $pairsDone
+            (loop $pairs
+              (br_if $pairsDone (i32.gt_u (i32.add (local.get $va) (i32.const 16)) (local.get $vEnd)))
               (local.set $v2 (f64x2.add (v128.load (local.get $va)) (f64x2.mul (local.get $x2) (v128.load (local.get $wa)))))
               (v128.store (local.get $va) (local.get $v2))
               (local.set $inside (f64x2.gt (f64x2.mul (f64x2.sub (local.get $v2) (v128.load (i32.add (local.get $va) (local.get $lfDelta))))
@@ -108,14 +111,11 @@
                     (then
                       (i32.store (i32.add (local.get $crossPtr) (i32.shl (local.get $crossed) (i32.const 2))) (i32.add (local.get $index) (i32.const 1)))
                       (local.set $crossed (i32.add (local.get $crossed) (i32.const 1)))))))
-              (local.set $va (i32.add (local.get $va) (local.get $planeBytes)))
+              (local.set $va (i32.add (local.get $va) (i32.const 16)))
               (local.set $wa (i32.add (local.get $wa) (i32.const 16)))
-              (br_if $pairTargets (i32.lt_u (local.get $wa) (local.get $wEnd))))
-            (local.set $r (i32.add (local.get $r) (i32.const 2))))
-          (else
-            (local.set $wa (i32.add (local.get $wBase) (i32.shl (i32.mul (local.get $tap) (local.get $n)) (i32.const 3))))
-            (local.set $wEnd (i32.add (local.get $wa) (i32.shl (local.get $n) (i32.const 3))))
-            (loop $targets
+              (br $pairs)))
+          (if (i32.lt_u (local.get $va) (local.get $vEnd))
+            (then
               (local.set $v (f64.add (f64.load (local.get $va)) (f64.mul (local.get $x) (f64.load (local.get $wa)))))
               (f64.store (local.get $va) (local.get $v))
               (if (i32.eqz (f64.gt (f64.mul (f64.sub (local.get $v) (f64.load (i32.add (local.get $va) (local.get $lfDelta))))
@@ -125,10 +125,12 @@
                   (i32.store (i32.add (local.get $crossPtr) (i32.shl (local.get $crossed) (i32.const 2)))
                              (i32.shr_u (i32.sub (local.get $va) (local.get $vPtr)) (i32.const 3)))
                   (local.set $crossed (i32.add (local.get $crossed) (i32.const 1)))))
-              (local.set $va (i32.add (local.get $va) (local.get $planeBytes)))
-              (local.set $wa (i32.add (local.get $wa) (i32.const 8)))
-              (br_if $targets (i32.lt_u (local.get $wa) (local.get $wEnd))))
-            (local.set $r (i32.add (local.get $r) (i32.const 1)))))
-        (br $rows)))
+            ))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $runs)))
+      (local.set $vq (i32.add (local.get $vq) (local.get $planeBytes)))
+      (local.set $wq (i32.add (local.get $wq) (local.get $tapBytes)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br_if $channels (i32.lt_u (local.get $q) (local.get $n))))
     (local.get $crossed))
 )
