@@ -14,7 +14,7 @@ import { mnistFixture } from './mnistFixture.js';
 import type { Ceiling } from './ceiling.js';
 import type { SnnStats } from '../src/actors/statistics.js';
 
-const IMAGES = 24;
+const IMAGES = 40;
 
 /** Layer after layer, every packet of a layer before the next: the kernels with no runtime around them. */
 function bareKernels(layers: NeuronLayer[]) {
@@ -66,60 +66,84 @@ function bareKernels(layers: NeuronLayer[]) {
   return { run };
 }
 
-/** Warm-up images before each timing: fewer leave the first path timed still being compiled (the first order read 20 ms against 15). */
+/** Warm-up images per path before any timing: fewer leave a path timed still being compiled. */
 const WARM_UP = 10;
 
-/** Mean ms per image over IMAGES images, after WARM_UP ones (then `timed` is called: reset counters there). */
-async function time(fn: (i: number) => unknown, timed: () => void = () => {}): Promise<number> {
-  for (let i = 0; i < WARM_UP; i++) await fn(i);
-  timed();
-  let total = 0;
+/** A path through one image, counting its events and accumulations. */
+interface Path {
+  name: string;
+  run(i: number): Promise<unknown> | unknown;
+  counts(): { events: number; accumulations: number };
+  dispose?(): void;
+}
+
+/**
+ * Mean ms per image of every path over the same IMAGES images, timed in turns (image i through every
+ * path, then image i + 1): the machine is shared, and a slow stretch then falls on all paths alike
+ * instead of on whichever one it came during.
+ */
+async function timeInTurns(paths: readonly Path[]): Promise<{ ms: number; events: number; accumulations: number }[]> {
+  for (const path of paths) for (let i = 0; i < WARM_UP; i++) await path.run(i);
+  const before = paths.map((p) => p.counts());
+  const total = paths.map(() => 0);
   for (let i = 0; i < IMAGES; i++) {
-    const start = performance.now();
-    await fn(i);
-    total += performance.now() - start;
+    for (let k = 0; k < paths.length; k++) {
+      const start = performance.now();
+      await paths[k].run(i);
+      total[k] += performance.now() - start;
+    }
   }
-  return total / IMAGES;
+  return paths.map((p, k) => {
+    const after = p.counts();
+    return { ms: total[k] / IMAGES, events: (after.events - before[k].events) / IMAGES, accumulations: (after.accumulations - before[k].accumulations) / IMAGES };
+  });
 }
 
 export async function benchSnn(ceiling: Ceiling): Promise<void> {
   const { network, test, image } = mnistFixture();
   const alpha = 50;
   const ann = new IntegerAnn(network);
-  const annMs = await time((i) => (ann.clearIncrements(), ann.run(image(i), test.labels[i], alpha)));
-  console.log(`\nevent-driven SNN, MNIST topology, seeded integer weights, ${IMAGES} MNIST test images, one thread`);
-  console.log(`  integer ANN: ${annMs.toFixed(2)} ms/image; the machine's plain accumulate loop: ${ceiling.oneThread.toExponential(2)}/s`);
   const layers = network.layers.filter((l) => l.kind !== 'flatten') as NeuronLayer[];
   const bare = bareKernels(layers);
   let bareEvents = 0, bareAcc = 0;
-  const bareMs = await time(
-    (i) => {
-      const r = bare.run(image(i), test.labels[i], alpha);
-      bareEvents += r.events;
-      bareAcc += r.accumulations;
-    },
-    () => (bareEvents = bareAcc = 0),
-  );
-  const row = (name: string, ms: number, events: number, acc: number) =>
-    console.log(
-      `  ${name.padEnd(22)} ${ms.toFixed(2).padStart(7)} ms/image  ${((events / ms) * 1000).toExponential(2)} events/s  ` +
-        `${((acc / ms) * 1000).toExponential(2)} accumulations/s (${((acc / ms) * 1000 / ceiling.oneThread).toFixed(2)} of the plain loop)  ${(ms / annMs).toFixed(1)}× the ANN`,
-    );
-  row('bare kernels', bareMs, bareEvents / IMAGES, bareAcc / IMAGES);
-  for (const order of ['fifo', 'reverse', 'shuffle', 'split', 'delay', 'split,delay']) {
-    const snn = new SpikingNetwork(network, { orders: parseOrders(order), seed: 1 });
-    let before: SnnStats | null = null;
-    const ms = await time(
-      async (i) => {
-        await snn.clearIncrements();
-        await snn.runExample(image(i), test.labels[i], alpha);
+  const paths: Path[] = [
+    { name: 'integer ANN', run: (i) => (ann.clearIncrements(), ann.run(image(i), test.labels[i], alpha)), counts: () => ({ events: 0, accumulations: 0 }) },
+    {
+      name: 'bare kernels',
+      run: (i) => {
+        const r = bare.run(image(i), test.labels[i], alpha);
+        bareEvents += r.events;
+        bareAcc += r.accumulations;
       },
-      () => (before = snn.stats()),
-    );
-    const after = snn.stats();
-    row(`actors, ${order}`, ms, (after.eventBound.measured - before!.eventBound.measured) / IMAGES, (totalAccumulations(after) - totalAccumulations(before!)) / IMAGES);
-    snn.dispose();
-  }
+      counts: () => ({ events: bareEvents, accumulations: bareAcc }),
+    },
+    ...['fifo', 'reverse', 'shuffle', 'split', 'delay', 'split,delay'].map((order): Path => {
+      const snn = new SpikingNetwork(network, { orders: parseOrders(order), seed: 1 });
+      return {
+        name: `actors, ${order}`,
+        run: async (i) => {
+          await snn.clearIncrements();
+          await snn.runExample(image(i), test.labels[i], alpha);
+        },
+        counts: () => {
+          const s = snn.stats();
+          return { events: s.eventBound.measured, accumulations: totalAccumulations(s) };
+        },
+        dispose: () => snn.dispose(),
+      };
+    }),
+  ];
+  const [annTime, ...timed] = await timeInTurns(paths);
+  for (const p of paths) p.dispose?.();
+  const annMs = annTime.ms;
+  console.log(`\nevent-driven SNN, MNIST topology, seeded integer weights, ${IMAGES} MNIST test images, one thread, every path timed in turns image by image`);
+  console.log(`  integer ANN: ${annMs.toFixed(2)} ms/image; the machine's plain accumulate loop: ${ceiling.oneThread.toExponential(2)}/s`);
+  timed.forEach(({ ms, events, accumulations }, k) =>
+    console.log(
+      `  ${paths[k + 1].name.padEnd(22)} ${ms.toFixed(2).padStart(7)} ms/image  ${((events / ms) * 1000).toExponential(2)} events/s  ` +
+        `${((accumulations / ms) * 1000).toExponential(2)} accumulations/s (${((accumulations / ms) * 1000 / ceiling.oneThread).toFixed(2)} of the plain loop)  ${(ms / annMs).toFixed(1)}× the ANN`,
+    ),
+  );
   console.log('  (per image, both directions; targets: ≥ 3e8 accumulations/s and ≤ 2.5× the ANN through the actor path)');
 }
 
