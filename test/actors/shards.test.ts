@@ -59,3 +59,22 @@ describe('neuron-sharded runs', () => {
     }
   });
 });
+
+describe('the MNIST topology (its rows in WebAssembly), on a real image', () => {
+  it('equals the integer ANN in this thread and in 2 shards, and both write the same event log', async () => {
+    const { initNetwork } = await import('../../src/network/init.js');
+    const { mnistArchitecture } = await import('../../src/network/presets.js');
+    const { loadDataset } = await import('../../src/train/data/sources.js');
+    const { imageAt } = await import('../../src/train/data/dataset.js');
+    const { test } = loadDataset('mnist');
+    const mnist = { network: initNetwork(mnistArchitecture(), { seed: 2 }), input: Float64Array.from(imageAt(test, 7)), target: test.labels[7], alpha: 50 };
+    const ann = runAnnCase(mnist).layers;
+    const logs: Buffer[] = [];
+    for (const workers of [1, 2]) {
+      const mem = EventLogWriter.inMemory({});
+      expect((await simulateCase(mnist, { workers, shardThreshold: 0, orders: parseOrders('split,delay'), seed: 4, log: mem.writer })).layers).toEqual(ann);
+      logs.push(Buffer.from(mem.bytes()));
+    }
+    expect(logs[1].equals(logs[0])).toBe(true);
+  }, 60_000);
+});

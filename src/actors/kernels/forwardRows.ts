@@ -9,9 +9,10 @@
  * `accumulate` adds x·w to V for every target of j and records the targets whose potential reached
  * Θ, or fell to their lower firing bound, in `crossings`, in increasing neuron index (so that a layer
  * split into shards emits the same spikes in the same order as the whole layer); it returns how many.
- * Dense and convolution rows keep their weights and the layer's compartments in a memory of their
- * own (wasm/rowMemory.ts), where the loops of wasm/rows.wat add them without bounds checks; given
- * other arrays, the same arithmetic runs as JavaScript.
+ * Dense and convolution rows of a layer that is not small keep their weights and the layer's
+ * compartments in a memory of their own (wasm/rowMemory.ts), where the loops of wasm/rows.wat add them
+ * without bounds checks (RowPlacement); otherwise, or given other arrays, the same arithmetic runs as
+ * JavaScript.
  */
 import type { AvgPoolLayer, Conv2dLayer, DenseLayer, NeuronLayer } from '../../network/topology.js';
 import { sizeOf } from '../../network/topology.js';
@@ -44,13 +45,24 @@ export interface ForwardRows {
   readonly neverFires: Float64Array;
 }
 
-/** Where the rows' arrays live: a row memory with its loops, or (too big for one) the JavaScript heap. */
+/**
+ * Where rows keep their arrays: `memory`, a row memory with its wasm loops; `heap`, the JavaScript
+ * heap; `auto`, a row memory for layers of at least ROW_MEMORY_FROM bytes (a memory and its instance
+ * cost some 70 µs to make: more than a small layer ever gains, and property runs build thousands).
+ * Arrays too big for one memory stay on the heap whatever is asked.
+ */
+export type RowPlacement = 'auto' | 'memory' | 'heap';
+
+const ROW_MEMORY_FROM = 64 * 1024;
+
 class RowArrays {
   readonly memory: RowMemory | null;
   readonly loops: RowLoops | null;
 
-  constructor(float64s: readonly number[], int32s: readonly number[]) {
-    this.memory = RowMemory.forArrays([...float64s.map((n) => n * 8), ...int32s.map((n) => n * 4)]);
+  constructor(float64s: readonly number[], int32s: readonly number[], placement: RowPlacement) {
+    const bytes = [...float64s.map((n) => n * 8), ...int32s.map((n) => n * 4)];
+    const wanted = placement === 'memory' || (placement === 'auto' && bytes.reduce((t, n) => t + n, 0) >= ROW_MEMORY_FROM);
+    this.memory = wanted ? RowMemory.forArrays(bytes) : null;
     this.loops = this.memory?.loops ?? null;
   }
 
@@ -85,12 +97,13 @@ class DenseRows implements ForwardRows {
     private readonly layer: DenseLayer,
     private readonly lo: number,
     private readonly hi: number,
+    placement: RowPlacement,
   ) {
     this.inputs = sizeOf(layer.inShape);
     this.maxRow = hi - lo;
     this.rowLengths = new Int32Array(this.inputs).fill(this.maxRow);
     const m = this.maxRow;
-    const arrays = new RowArrays([this.inputs * m, 3 * m], [m]);
+    const arrays = new RowArrays([this.inputs * m, 3 * m], [m], placement);
     this.loops = arrays.loops;
     this.columns = arrays.float64(this.inputs * m);
     ({ V: this.V, lowerFire: this.lowerFire, neverFires: this.neverFires } = compartments(arrays, m));
@@ -226,6 +239,7 @@ class ConvRows implements ForwardRows {
     private readonly layer: Conv2dLayer,
     lo: number,
     hi: number,
+    placement: RowPlacement,
   ) {
     const [, inH, inW] = layer.inShape;
     const [, outH, outW] = layer.outShape;
@@ -246,7 +260,7 @@ class ConvRows implements ForwardRows {
     this.sorted = new Int32Array(this.maxRow);
     const weights = layer.inShape[0] * this.taps * this.channels, neurons = hi - lo;
     const runs = positionRuns(this.positions, this.taps), count = runs.runAt.length;
-    const arrays = new RowArrays([weights, weights, 3 * neurons], [count, count, count, this.maxRow]);
+    const arrays = new RowArrays([weights, weights, 3 * neurons], [count, count, count, this.maxRow], placement);
     this.loops = arrays.loops;
     this.weights = arrays.float64(weights);
     this.channelWeights = arrays.float64(this.loops === null ? 0 : weights);
@@ -384,8 +398,9 @@ class PoolRows implements ForwardRows {
   }
 }
 
-export function forwardRows(layer: NeuronLayer, lo: number, hi: number): ForwardRows {
-  if (layer.kind === 'dense') return new DenseRows(layer, lo, hi);
-  if (layer.kind === 'conv2d') return new ConvRows(layer, lo, hi);
+/** The rows of neurons [lo, hi) of `layer`; `placement` (dense and convolution): see RowPlacement. */
+export function forwardRows(layer: NeuronLayer, lo: number, hi: number, placement: RowPlacement = 'auto'): ForwardRows {
+  if (layer.kind === 'dense') return new DenseRows(layer, lo, hi, placement);
+  if (layer.kind === 'conv2d') return new ConvRows(layer, lo, hi, placement);
   return new PoolRows(layer, lo, hi);
 }

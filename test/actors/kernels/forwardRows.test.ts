@@ -5,6 +5,8 @@ import { forwardRows, type ForwardRows } from '../../../src/actors/kernels/forwa
 import { convOutputSize, sizeOf, type Conv2dLayer, type DenseLayer, type NeuronLayer } from '../../../src/network/topology.js';
 import { assembleWat, ROWS_WAT } from '../../../scripts/buildWasm.js';
 import { ROWS_WASM_BASE64 } from '../../../src/actors/kernels/wasm/rowsBinary.js';
+import { initNetwork } from '../../../src/network/init.js';
+import { mnistArchitecture } from '../../../src/network/presets.js';
 
 const ints = (n: number, max: number) => fc.array(fc.integer({ min: -max, max }), { minLength: n, maxLength: n });
 
@@ -71,17 +73,25 @@ function compare(rows: ForwardRows, events: [number, number][], theta: number, f
 }
 
 describe('forward rows: wasm loops', () => {
-  it('keep the compartments in the row memory', () => {
-    const rows = forwardRows(fc.sample(denseLayer, { seed: 1, numRuns: 1 })[0], 0, 1);
-    // A wasm memory is whole 64 KiB pages; the weights come first in it.
-    expect(rows.V.buffer.byteLength % 65536).toBe(0);
-    expect(rows.V.byteOffset).toBeGreaterThan(0);
+  // A wasm memory is whole 64 KiB pages; the weights come first in it.
+  const inRowMemory = (rows: ForwardRows) => rows.V.buffer.byteLength % 65536 === 0 && rows.V.byteOffset > 0;
+
+  it('keep the compartments in the row memory when asked, and on the heap when asked', () => {
+    const layer = fc.sample(denseLayer, { seed: 1, numRuns: 1 })[0];
+    expect(inRowMemory(forwardRows(layer, 0, 1, 'memory'))).toBe(true);
+    expect(inRowMemory(forwardRows(layer, 0, 1, 'heap'))).toBe(false);
+  });
+
+  it('by default: small layers on the heap, the MNIST topology\'s convolutions and hidden dense layer in row memories', () => {
+    expect(inRowMemory(forwardRows(fc.sample(convLayer, { seed: 2, numRuns: 1 })[0], 0, 0))).toBe(false);
+    const layers = initNetwork(mnistArchitecture(), { seed: 1 }).layers.filter((l) => l.kind !== 'flatten') as NeuronLayer[];
+    expect(layers.map((l) => inRowMemory(forwardRows(l, 0, sizeOf(l.outShape))))).toEqual([true, false, true, false, true, false]);
   });
 
   it('dense rows equal the JavaScript arithmetic, shards included', () => {
     fc.assert(
       fc.property(scenario(denseLayer), ({ layer, bounds, events, theta, fires, seed }) => {
-        compare(forwardRows(layer, bounds[0], bounds[1]), events, theta, fires, seed);
+        compare(forwardRows(layer, bounds[0], bounds[1], 'memory'), events, theta, fires, seed);
       }),
       { seed: 13, numRuns: 300 },
     );
@@ -90,7 +100,7 @@ describe('forward rows: wasm loops', () => {
   it('convolution rows equal the JavaScript arithmetic, shards and channel-less shards included', () => {
     fc.assert(
       fc.property(scenario(convLayer), ({ layer, bounds, events, theta, fires, seed }) => {
-        compare(forwardRows(layer, bounds[0], bounds[1]), events, theta, fires, seed);
+        compare(forwardRows(layer, bounds[0], bounds[1], 'memory'), events, theta, fires, seed);
       }),
       { seed: 14, numRuns: 300 },
     );
