@@ -49,7 +49,8 @@ export enum Word {
   MessageLength = 6,
 }
 
-export const SPIKE_CHUNK = 1 << 16;
+/** Spikes a worker writes before it must wait for the main thread to take them (16 bytes each). */
+export const SPIKE_CHUNK = 1 << 19;
 export const FLOAT_CHUNK = 1 << 18;
 const MESSAGE_BYTES = 4096;
 
