@@ -2,38 +2,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forwardRows, type ForwardRows } from '../../../src/actors/kernels/forwardRows.js';
-import { convOutputSize, sizeOf, type Conv2dLayer, type DenseLayer, type NeuronLayer } from '../../../src/network/topology.js';
+import { sizeOf, type Conv2dLayer, type DenseLayer, type NeuronLayer } from '../../../src/network/topology.js';
+import { spikeCaseArbitrary } from '../../../src/verify/properties/arbitraries.js';
 import { assembleWat, ROWS_WAT } from '../../../scripts/buildWasm.js';
 import { ROWS_WASM_BASE64 } from '../../../src/actors/kernels/wasm/rowsBinary.js';
 import { initNetwork } from '../../../src/network/init.js';
 import { mnistArchitecture } from '../../../src/network/presets.js';
 
-const ints = (n: number, max: number) => fc.array(fc.integer({ min: -max, max }), { minLength: n, maxLength: n });
-
-const denseLayer = fc.record({ inputs: fc.integer({ min: 1, max: 9 }), units: fc.integer({ min: 1, max: 9 }) }).chain(({ inputs, units }) =>
-  ints(inputs * units, 5).map((w): DenseLayer => ({
-    kind: 'dense', units, activation: 'relu', theta: 4, thetaBp: 2,
-    weights: Float64Array.from(w), bias: new Float64Array(units), inShape: [inputs, 1, 1], outShape: [units, 1, 1],
-  })),
-);
-
-const convLayer = fc
-  .record({
-    inChannels: fc.integer({ min: 1, max: 3 }),
-    channels: fc.integer({ min: 1, max: 4 }),
-    size: fc.integer({ min: 1, max: 7 }),
-    kernel: fc.integer({ min: 1, max: 3 }),
-    stride: fc.integer({ min: 1, max: 2 }),
-    padding: fc.integer({ min: 0, max: 2 }),
-  })
-  .filter(({ size, kernel, padding }) => size + 2 * padding >= kernel)
-  .chain(({ inChannels, channels, size, kernel, stride, padding }) => {
-    const out = convOutputSize(size, kernel, stride, padding);
-    return ints(channels * inChannels * kernel * kernel, 5).map((w): Conv2dLayer => ({
-      kind: 'conv2d', channels, kernel, stride, padding, activation: 'relu', theta: 4, thetaBp: 2,
-      weights: Float64Array.from(w), bias: new Float64Array(channels), inShape: [inChannels, size, size], outShape: [channels, out, out],
-    }));
-  });
+/** Dense or convolution layers of the property cases (any shape, stride, padding, weights beyond ±Θ). */
+const layersOf = (kind: 'dense' | 'conv2d') =>
+  spikeCaseArbitrary({ kinds: [kind], maxHidden: 2 })
+    .map((c) => c.network.layers.filter((l): l is DenseLayer | Conv2dLayer => l.kind === kind))
+    .filter((layers) => layers.length > 0)
+    .chain((layers) => fc.constantFrom(...layers));
+const denseLayer = layersOf('dense');
+const convLayer = layersOf('conv2d');
 
 /** A layer, a shard [lo, hi) of it (possibly empty of channels), and a run of events into it. */
 const scenario = (layer: fc.Arbitrary<NeuronLayer>) =>
