@@ -47,11 +47,6 @@ export class RowMemory {
     return new Int32Array(this.buffer, this.take(length * 4), length);
   }
 
-  /** Whether `a` is a view into this memory (the loops can address it). */
-  holds(a: ArrayBufferView): boolean {
-    return a.buffer === this.buffer;
-  }
-
   private take(bytes: number): number {
     const at = this.used;
     this.used += align(bytes);
