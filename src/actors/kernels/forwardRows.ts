@@ -215,9 +215,8 @@ class ConvRows implements ForwardRows {
   readonly V: Float64Array;
   readonly lowerFire: Float64Array;
   readonly neverFires: Float64Array;
+  /** [c][our channel][tap, last first]: a run of rows (positionRuns) reads its weights in order. */
   private readonly weights: Float64Array;
-  /** For the wasm loop: [c][our channel][tap, last first], so that a run of rows reads its weights in order. */
-  private readonly channelWeights: Float64Array;
   private readonly channels: number;
   private readonly cLo: number;
   private readonly plane: number;
@@ -260,10 +259,9 @@ class ConvRows implements ForwardRows {
     this.sorted = new Int32Array(this.maxRow);
     const weights = layer.inShape[0] * this.taps * this.channels, neurons = hi - lo;
     const runs = positionRuns(this.positions, this.taps), count = runs.runAt.length;
-    const arrays = new RowArrays([weights, weights, 3 * neurons], [count, count, count, this.maxRow], placement);
+    const arrays = new RowArrays([weights, 3 * neurons], [count, count, count, this.maxRow], placement);
     this.loops = arrays.loops;
     this.weights = arrays.float64(weights);
-    this.channelWeights = arrays.float64(this.loops === null ? 0 : weights);
     ({ V: this.V, lowerFire: this.lowerFire, neverFires: this.neverFires } = compartments(arrays, neurons));
     this.runStart = runs.runStart;
     this.runAt = arrays.int32(count);
@@ -277,16 +275,8 @@ class ConvRows implements ForwardRows {
   }
 
   refresh(): void {
-    // [o][c][tap] → [c][tap][o] for our channels.
-    const w = this.layer.weights, t = this.weights, n = this.channels;
-    const perOutput = this.layer.inShape[0] * this.taps;
-    for (let q = 0; q < n; q++) {
-      const row = (this.cLo + q) * perOutput;
-      for (let ct = 0; ct < perOutput; ct++) t[ct * n + q] = w[row + ct];
-    }
-    if (this.channelWeights.length === 0) return;
-    // [o][c][tap] → [c][o][taps − 1 − tap].
-    const cw = this.channelWeights, taps = this.taps, inChannels = this.layer.inShape[0];
+    // [o][c][tap] → [c][o][taps − 1 − tap] for our channels.
+    const w = this.layer.weights, cw = this.weights, n = this.channels, taps = this.taps, inChannels = this.layer.inShape[0];
     for (let q = 0; q < n; q++) {
       for (let c = 0; c < inChannels; c++) {
         const from = ((this.cLo + q) * inChannels + c) * taps, to = (c * n + q) * taps + taps - 1;
@@ -304,12 +294,12 @@ class ConvRows implements ForwardRows {
       // Channel by channel, runs in increasing position: the crossings come in neuron index order.
       const vPtr = V.byteOffset, found = this.found, runStart = this.runStart;
       const crossed = this.loops.conv(runStart[p], runStart[p + 1], this.runAt.byteOffset, this.runTap.byteOffset, this.runLength.byteOffset,
-        this.channelWeights.byteOffset + c * n * taps * 8, taps * 8, vPtr, lowerFire.byteOffset - vPtr, found.byteOffset, n, this.plane * 8, x, theta);
+        this.weights.byteOffset + c * n * taps * 8, taps * 8, vPtr, lowerFire.byteOffset - vPtr, found.byteOffset, n, this.plane * 8, x, theta);
       for (let k = 0; k < crossed; k++) crossings[k] = found[k];
       return crossed;
     }
     const start = this.positions.start;
-    const crossed = this.addRows(start[p], start[p + 1], c * this.taps, x, V, lowerFire, theta, crossings);
+    const crossed = this.addRows(start[p], start[p + 1], c, x, V, lowerFire, theta, crossings);
     // Walked by position then channel; emitted by neuron index.
     if (crossed >= BY_CHANNEL_FROM) this.sortByChannel(crossings, crossed);
     else if (crossed > 1) insertionSort(crossings, crossed);
@@ -317,13 +307,13 @@ class ConvRows implements ForwardRows {
   }
 
   /** The rows of one event as JavaScript (for compartments outside the row memory). */
-  private addRows(rStart: number, rEnd: number, channelBase: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
-    const { at, tap } = this.positions, w = this.weights, n = this.channels, plane = this.plane;
+  private addRows(rStart: number, rEnd: number, c: number, x: number, V: Float64Array, lowerFire: Float64Array, theta: number, crossings: Int32Array): number {
+    const { at, tap } = this.positions, w = this.weights, n = this.channels, plane = this.plane, taps = this.taps;
     let crossed = 0;
     for (let r = rStart; r < rEnd; r++) {
-      const wBase = (channelBase + tap[r]) * n;
+      const wBase = c * n * taps + taps - 1 - tap[r];
       for (let q = 0, i = at[r]; q < n; q++, i += plane) {
-        const v = (V[i] += x * w[wBase + q]);
+        const v = (V[i] += x * w[wBase + q * taps]);
         if (!((v - lowerFire[i]) * (theta - v) > 0)) crossings[crossed++] = i;
       }
     }
