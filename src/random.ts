@@ -23,6 +23,11 @@ export class Rng {
     return (hi * 2 ** 27 + lo) / 2 ** 53;
   }
 
+  /** Fills `out` with uniform floats in [−1, 1) of 32 random bits each (one raw draw per value: noise fields). */
+  fillSymmetric(out: Float64Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = this.gen.next() / 2 ** 31;
+  }
+
   /** Standard normal (Box–Muller). */
   normal(): number {
     const u = 1 - this.float();

@@ -15,6 +15,7 @@ import type { TrainResult } from '../train/exact/exactTrainer.js';
 import { DEFAULT_HYPERPARAMETERS } from '../train/optimizer.js';
 import type { EpochRecord, TrainHooks } from '../train/trainingLoop.js';
 import { BACKEND_NAMES } from '../train/tfjs/backend.js';
+import { DEFAULT_ELASTIC_SIGMA } from '../train/tfjs/augment.js';
 import { DEFAULT_WEIGHT_BITS } from '../train/tfjs/quantise.js';
 import { droppedLayers, dropoutFactor } from '../train/tfjs/dropout.js';
 import type { TfjsTrainConfig, TfjsTrainResult } from '../train/tfjs/tfjsTrainer.js';
@@ -42,6 +43,8 @@ const trainOptions = {
   rotate: number({ min: 0, max: 180, default: '0', placeholder: '<deg>', description: 'tfjs engine: augment by random rotations of up to DEG degrees (seeded)' }),
   scale: number({ min: 0, below: 1, default: '0', placeholder: '<f>', description: 'tfjs engine: augment by random zoom factors in [1 − F, 1 + F] (seeded)' }),
   flip: flag({ description: 'tfjs engine: augment by mirroring half of the images left to right (seeded; for mirror-symmetric classes such as Fashion-MNIST, not digits)' }),
+  elastic: number({ min: 0, max: 100, default: '0', placeholder: '<px>', description: 'tfjs engine: augment by elastic distortions (Simard et al. 2003): uniform random displacements smoothed by a Gaussian of width --elastic-sigma, scaled to PX pixels (seeded; 34 is the paper\'s value for 28×28 digits)' }),
+  elasticSigma: number({ above: 0, max: 20, default: String(DEFAULT_ELASTIC_SIGMA), placeholder: '<px>', description: 'tfjs engine: width σ of the Gaussian that smooths the elastic field, in pixels' }),
   dropout: number({ min: 0, below: 1, default: '0', placeholder: '<p>', description: "tfjs engine: dropout rate 1 − 1/k (0.5, 0.6667, 0.75, …) of the hidden dense layers' outputs while training; a kept unit counts k times (seeded; the exported network has none)" }),
   weightBits: integer({ min: 2, max: 24, default: String(DEFAULT_WEIGHT_BITS), description: 'tfjs engine: bits of the largest weight of each layer on export (sets its power-of-two Θ)' }),
   seed: seedOption('seed of initialisation, shuffling and augmentation'),
@@ -77,6 +80,8 @@ const CONFIGURATION: Partial<Record<keyof TrainValues, (c: Config) => unknown>> 
   rotate: (c) => c.rotate ?? 0,
   scale: (c) => c.scale ?? 0,
   flip: (c) => c.flip ?? false,
+  elastic: (c) => c.elastic ?? 0,
+  elasticSigma: (c) => c.elasticSigma ?? DEFAULT_ELASTIC_SIGMA,
   dropout: (c) => c.dropout ?? 0,
   weightBits: (c) => c.weightBits,
   seed: (c) => c.seed,
@@ -96,6 +101,8 @@ function configFrom(o: TrainValues): Config {
     rotate: o.rotate,
     scale: o.scale,
     flip: o.flip,
+    elastic: o.elastic,
+    elasticSigma: o.elasticSigma,
     dropout: o.dropout,
     epochs: o.epochs,
     batch: o.batch,
@@ -146,9 +153,10 @@ export const trainCommand = defineCommand({
   check(o, { given }) {
     if (o.resume) return;
     dropoutFactor(o.dropout);
+    if (given('elasticSigma') && o.elastic === 0) throw new InputError('--elastic-sigma: it shapes the elastic distortions, which are off; give --elastic PX too');
     if (o.engine === 'exact') {
       if (o.gradient === 'float') throw new InputError('--gradient float: the exact engine trains with the spike gradient only; use --engine tfjs for the float-gradient ablation');
-      for (const key of ['shift', 'rotate', 'scale'] as const) {
+      for (const key of ['shift', 'rotate', 'scale', 'elastic'] as const) {
         if (o[key] > 0) throw new InputError(`--${key}: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are`);
       }
       if (o.flip) throw new InputError('--flip: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are');
@@ -252,7 +260,10 @@ export const trainCommand = defineCommand({
   },
 });
 
-function describeAugmentation({ shift = 0, rotate = 0, scale = 0, flip = false, dropout = 0 }: Config): string {
-  const parts = [shift > 0 ? `shifts ≤ ${shift} px` : '', rotate > 0 ? `rotations ≤ ${rotate}°` : '', scale > 0 ? `zoom ±${scale}` : '', flip ? 'left-right mirrors' : ''].filter(Boolean);
+function describeAugmentation({ shift = 0, rotate = 0, scale = 0, flip = false, elastic = 0, elasticSigma = DEFAULT_ELASTIC_SIGMA, dropout = 0 }: Config): string {
+  const parts = [
+    shift > 0 ? `shifts ≤ ${shift} px` : '', rotate > 0 ? `rotations ≤ ${rotate}°` : '', scale > 0 ? `zoom ±${scale}` : '', flip ? 'left-right mirrors' : '',
+    elastic > 0 ? `elastic distortions (α ${elastic} px, σ ${elasticSigma} px)` : '',
+  ].filter(Boolean);
   return (parts.length ? `, random ${parts.join(', ')}` : '') + (dropout > 0 ? `, dropout ${dropout}` : '');
 }

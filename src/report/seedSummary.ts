@@ -89,7 +89,7 @@ export function seedSummaryMarkdown(summary: SeedSummary): string {
     '| seed | epochs | best epoch (validation) | best validation | test (integer ANN) | test (tfjs, real weights) | training time |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...summary.runs.map((r) => `| ${r.seed} | ${r.epochs} | ${r.bestEpoch} | ${percent(r.bestValidation)} % | ${percent(r.test)} % | ${r.tfjsTest === null ? '–' : `${percent(r.tfjsTest)} %`} | ${minutes(r.wallSeconds ?? r.trainingSeconds)} |`),
-    `| mean ± std (${summary.runs.length} seeds) | | | ${percent(summary.bestValidation.mean)} ± ${percent(summary.bestValidation.std)} % | **${percent(summary.test.mean)} ± ${percent(summary.test.std)} %** (max ${percent(summary.test.max)} %) | | |`,
+    `| mean ± std (${summary.runs.length} ${summary.runs.length === 1 ? 'seed' : 'seeds'}) | | | ${percent(summary.bestValidation.mean)} ± ${percent(summary.bestValidation.std)} % | **${percent(summary.test.mean)} ± ${percent(summary.test.std)} %** (max ${percent(summary.test.max)} %) | | |`,
   ];
   return `${lines.join('\n')}\n`;
 }

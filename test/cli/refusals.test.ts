@@ -93,6 +93,9 @@ describe('rules between options', () => {
   it.each([
     [['train', '--engine', 'exact', '--gradient', 'float'], /--gradient float: the exact engine trains with the spike gradient only/],
     [['train', '--engine', 'exact', '--shift', '2'], /--shift: augmentation belongs to the tfjs engine/],
+    [['train', '--engine', 'exact', '--elastic', '34'], /--elastic: augmentation belongs to the tfjs engine/],
+    [['train', '--elastic-sigma', '5'], /--elastic-sigma: it shapes the elastic distortions, which are off; give --elastic PX too/],
+    [['train', '--elastic', '-1'], /--elastic/],
     [['train', '--engine', 'exact', '--weight-bits', '10'], /--weight-bits: belongs to the tfjs engine/],
     [['train', '--engine', 'exact', '--backend', 'wasm'], /--backend: belongs to the tfjs engine/],
   ])('spikegrad %s', async (args, pattern) => {

@@ -12,7 +12,7 @@ import { sliceDataset } from '../../src/train/data/dataset.js';
 import { loadDataset } from '../../src/train/data/sources.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { powerOfTwoTheta, quantiseNetwork } from '../../src/train/tfjs/quantise.js';
-import { batchTransforms, shiftImage, TRANSFORM_SIZE, transformImage } from '../../src/train/tfjs/augment.js';
+import { batchTransforms, elasticField, shiftImage, TRANSFORM_SIZE, transformImage } from '../../src/train/tfjs/augment.js';
 import { trainTfjs, type TfjsTrainConfig } from '../../src/train/tfjs/tfjsTrainer.js';
 import { realParameters } from '../../src/train/tfjs/paramLayout.js';
 
@@ -171,6 +171,47 @@ describe('augmentation', () => {
     expect(Array.from(out)).not.toEqual(Array.from(turned));
   });
 
+  it('distorts elastically: a smooth field made from its seed alone, bounded by α, integer samples', () => {
+    const a = elasticField(7, 28, 28, 34, 4);
+    const ux = Float64Array.from(a.ux), uy = Float64Array.from(a.uy);
+    const b = elasticField(7, 28, 28, 34, 4);
+    expect(Array.from(b.ux)).toEqual(Array.from(ux));
+    expect(Array.from(b.uy)).toEqual(Array.from(uy));
+    expect(Array.from(elasticField(8, 28, 28, 34, 4).ux)).not.toEqual(Array.from(ux));
+    // A weighted mean of values in [−1, 1) times α, and smooth: neighbours differ far less than α.
+    expect(ux.every((v) => Math.abs(v) < 34)).toBe(true);
+    expect(Math.max(...ux.map(Math.abs))).toBeGreaterThan(0.5);
+    let step = 0;
+    for (let y = 0; y < 28; y++) for (let x = 1; x < 28; x++) step = Math.max(step, Math.abs(ux[y * 28 + x] - ux[y * 28 + x - 1]));
+    expect(step).toBeLessThan(0.2 * 34);
+    // Half the scale, half the field.
+    const half = elasticField(7, 28, 28, 17, 4);
+    half.ux.forEach((v, p) => expect(v).toBeCloseTo(ux[p] / 2, 12));
+    const image = Float32Array.from({ length: 784 }, (_, i) => (i * 37) % 256);
+    const out = new Float32Array(784);
+    transformImage(image, [1, 28, 28], [0, 0, 0, 1, 0, 7, 34, 4], out);
+    expect(out.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)).toBe(true);
+    expect(Array.from(out)).not.toEqual(Array.from(image));
+    // α 0 is the plain transform, whatever the seed.
+    const plain = new Float32Array(784);
+    shiftImage(image, [1, 28, 28], 1, 0, plain);
+    transformImage(image, [1, 28, 28], [1, 0, 0, 1, 0, 7, 0, 4], out);
+    expect(Array.from(out)).toEqual(Array.from(plain));
+  });
+
+  it('draws field seeds after every other transform, so runs without them draw what they always drew', () => {
+    const range = { shift: 2, rotate: 10, scale: 0.1, flip: true };
+    const column = (k: number, t: Float32Array) => Array.from(t).filter((_, i) => i % TRANSFORM_SIZE === k);
+    const without = batchTransforms(1, 2, 3, 50, range);
+    const withField = batchTransforms(1, 2, 3, 50, { ...range, elastic: 34, elasticSigma: 5 });
+    for (const k of [0, 1, 2, 3, 4]) expect(column(k, withField)).toEqual(column(k, without));
+    expect(column(5, without).every((v) => v === 0) && column(6, without).every((v) => v === 0)).toBe(true);
+    const seeds = column(5, withField);
+    expect(seeds.every((v) => Number.isInteger(v) && v >= 1 && v < 2 ** 24)).toBe(true);
+    expect(new Set(seeds).size).toBe(50);
+    expect(column(6, withField).every((v) => v === 34) && column(7, withField).every((v) => v === 5)).toBe(true);
+  });
+
   it('rotates and zooms about the centre with rounded bilinear samples', () => {
     const image = Float32Array.from({ length: 9 }, (_, i) => 10 * (i + 1)); // [1][3][3]
     const out = new Float32Array(9);
@@ -194,7 +235,7 @@ describe('augmentation', () => {
   });
 
   it('with the spike gradient, augmented training does not depend on the worker count either', async () => {
-    const shifted = { ...config, shift: 2, rotate: 8, scale: 0.1, flip: true, epochs: 1 };
+    const shifted = { ...config, shift: 2, rotate: 8, scale: 0.1, flip: true, elastic: 6, elasticSigma: 2, epochs: 1 };
     const one = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, shifted);
     const two = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, { ...shifted, workers: 2 });
     const plain = await trainTfjs(initNetwork(tiny, { seed: 6 }), data, { ...config, epochs: 1 });

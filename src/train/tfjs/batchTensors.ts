@@ -62,6 +62,6 @@ export class BatchBuilder {
   }
 }
 
-function isIdentity([dy, dx, angle, zoom, mirrored]: Float32Array): boolean {
-  return dy === 0 && dx === 0 && angle === 0 && zoom === 1 && mirrored === 0;
+function isIdentity([dy, dx, angle, zoom, mirrored, , elastic]: Float32Array): boolean {
+  return dy === 0 && dx === 0 && angle === 0 && zoom === 1 && mirrored === 0 && elastic === 0;
 }

@@ -14,7 +14,7 @@ import type { Checkpoint } from '../checkpoint.js';
 import { largestPixel, type Dataset } from '../data/dataset.js';
 import { firstLayerUnit, RealSgd, roundMasters } from '../optimizer.js';
 import { runTrainingLoop, type LoopResult, type TrainConfig, type TrainHooks, type TrainingEngine } from '../trainingLoop.js';
-import { augments, batchTransforms } from './augment.js';
+import { augments, batchTransforms, DEFAULT_ELASTIC_SIGMA } from './augment.js';
 import { droppedLayers, dropoutFactor, dropoutMasks } from './dropout.js';
 import { quantiseNetwork } from './quantise.js';
 import { openReplicaSet, sharedLayout, type ReplicaSet } from './replicaSet.js';
@@ -34,6 +34,10 @@ export interface TfjsTrainConfig extends TrainConfig {
   scale?: number;
   /** Augmentation: mirror half of the images left to right. */
   flip?: boolean;
+  /** Augmentation: elastic distortions of this scale α in pixels (augment.ts; 0 or absent: none). */
+  elastic?: number;
+  /** Augmentation: the elastic field's smoothing width σ in pixels (default 4). */
+  elasticSigma?: number;
   /** Dropout rate 1 − 1/k of the hidden dense layers' outputs while training (dropout.ts; 0 or absent: none). */
   dropout?: number;
 }
@@ -123,7 +127,10 @@ async function trainWith(
   };
   const accuracy = async (dataset: 'validation' | 'test', count: number) => (await replicas.evaluate(dataset, count)).correct / Math.max(1, count);
 
-  const augmentation = { shift: config.shift ?? 0, rotate: config.rotate ?? 0, scale: config.scale ?? 0, flip: config.flip ?? false };
+  const augmentation = {
+    shift: config.shift ?? 0, rotate: config.rotate ?? 0, scale: config.scale ?? 0, flip: config.flip ?? false,
+    elastic: config.elastic ?? 0, elasticSigma: config.elasticSigma ?? DEFAULT_ELASTIC_SIGMA,
+  };
   const dropout = dropoutFactor(config.dropout ?? 0);
   const maskWidth = droppedLayers(network).reduce((t, d) => t + d.units, 0);
   if (dropout > 0 && maskWidth === 0) throw new InputError('--dropout: the topology has no hidden dense layer (dropout applies to the outputs of the dense layers below the classification layer)');
