@@ -123,7 +123,8 @@ export async function benchSnn(ceiling: Ceiling): Promise<void> {
         name: `actors, ${order}`,
         run: async (i) => {
           await snn.clearIncrements();
-          await snn.runExample(image(i), test.labels[i], alpha);
+          // The final states as typed arrays, as verification reads them (runExample adds plain-array copies).
+          await snn.runExampleStates(image(i), test.labels[i], alpha);
         },
         counts: () => {
           const s = snn.stats();
