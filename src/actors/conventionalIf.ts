@@ -19,6 +19,8 @@ interface Stage {
   layer: NeuronLayer;
   rows: ForwardRows;
   V: Float64Array;
+  /** Where neuron i's potential lies in V (the rows' order). */
+  place: Int32Array;
   /** All −∞: this rule sends no negative spikes (the rows' lower firing bounds). */
   neverNegative: Float64Array;
   crossings: Int32Array;
@@ -39,7 +41,8 @@ export class ConventionalIfNetwork {
     this.stages = neuronLayers(network).map((layer) => {
       const rows = forwardRows(layer, 0, sizeOf(layer.outShape));
       // The rows' own compartments, where their loops run fastest.
-      return { layer, rows, V: rows.V, neverNegative: rows.neverFires, crossings: new Int32Array(rows.maxRow), spikes: new Int32Array(1024), spikeCount: 0 };
+      const place = rows.storage ?? Int32Array.from({ length: rows.V.length }, (_, i) => i);
+      return { layer, rows, V: rows.V, place, neverNegative: rows.neverFires, crossings: new Int32Array(rows.maxRow), spikes: new Int32Array(1024), spikeCount: 0 };
     });
     this.spikeCounts = new Array(this.stages.length + 1).fill(0);
   }
@@ -70,29 +73,30 @@ export class ConventionalIfNetwork {
       }
       this.spikeCounts[l + 1] = stage.spikeCount;
     }
-    return argmax(this.stages[this.stages.length - 1].V);
+    const top = this.stages[this.stages.length - 1];
+    return argmax(Array.from(top.place, (k) => top.V[k]));
   }
 
   private resetPotentials(stage: Stage): void {
     stage.spikeCount = 0;
-    const { layer, V } = stage;
+    const { layer, V, place } = stage;
     if (layer.kind === 'avgpool') {
       V.fill(0);
       return;
     }
     const perChannel = layer.kind === 'conv2d' ? layer.outShape[1] * layer.outShape[2] : 1;
-    for (let i = 0; i < V.length; i++) V[i] = layer.bias[Math.floor(i / perChannel)];
+    for (let i = 0; i < V.length; i++) V[place[i]] = layer.bias[Math.floor(i / perChannel)];
   }
 
   private fire(stage: Stage, i: number): void {
-    const theta = stage.layer.theta;
+    const theta = stage.layer.theta, k = stage.place[i];
     if (this.reset === 'zero') {
-      stage.V[i] = 0;
+      stage.V[k] = 0;
       this.emit(stage, i);
       return;
     }
-    while (stage.V[i] > theta) {
-      stage.V[i] -= theta;
+    while (stage.V[k] > theta) {
+      stage.V[k] -= theta;
       this.emit(stage, i);
     }
   }

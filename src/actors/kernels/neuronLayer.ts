@@ -41,10 +41,10 @@ export class NeuronLayerKernel {
   readonly lo: number;
   readonly hi: number;
   /**
-   * Forward compartment V, accumulated output S, error compartment U, and the transmitted error E: the
-   * net count of error spikes (a neuron with f' = 0 never fires, so it is the gated count too).
+   * Accumulated output S, error compartment U, and the transmitted error E: the net count of error
+   * spikes (a neuron with f' = 0 never fires, so it is the gated count too). In neuron order; the
+   * forward compartment V is `V`.
    */
-  readonly V: Float64Array;
   readonly S: Float64Array;
   readonly U: Float64Array;
   readonly E: Float64Array;
@@ -65,6 +65,11 @@ export class NeuronLayerKernel {
   private readonly burst: boolean;
   private readonly isTop: boolean;
   private readonly forward: ForwardRows;
+  /** The forward compartment where the rows keep it: neuron i's potential is potential[place[i]]. */
+  private readonly potential: Float64Array;
+  private readonly place: Int32Array;
+  /** V in neuron order, gathered on request where the rows keep another order (else null: `potential` is it). */
+  private readonly neuronOrderV: Float64Array | null;
   private readonly errors: ErrorRows | null;
   private readonly increments: IncrementRows;
   /** Bias index of each owned neuron (−1: none). */
@@ -89,8 +94,11 @@ export class NeuronLayerKernel {
     this.hi = options.hi ?? size;
     const n = this.hi - this.lo;
     this.forward = forwardRows(layer, this.lo, this.hi);
-    // The rows hold V and the firing bounds where they add to them fastest.
-    ({ V: this.V, lowerFire: this.lowerFire, neverFires: this.neverFires } = this.forward);
+    // The rows hold V and the firing bounds where, and in the order in which, they add to them fastest.
+    ({ V: this.potential, lowerFire: this.lowerFire, neverFires: this.neverFires } = this.forward);
+    const storage = this.forward.storage;
+    this.place = storage ?? Int32Array.from({ length: n }, (_, i) => i);
+    this.neuronOrderV = storage === null ? null : new Float64Array(n);
     this.S = new Float64Array(n);
     this.U = new Float64Array(n);
     this.E = new Float64Array(n);
@@ -113,6 +121,18 @@ export class NeuronLayerKernel {
     this.crossings = new Int32Array(Math.max(this.forward.maxRow, this.errors?.maxRow ?? 0, 1));
   }
 
+  /**
+   * The forward compartment V in neuron order: live where the rows keep that order, else a copy made
+   * now (read it after a phase, not during one).
+   */
+  get V(): Float64Array {
+    const V = this.neuronOrderV;
+    if (V === null) return this.potential;
+    const potential = this.potential, place = this.place;
+    for (let i = 0; i < V.length; i++) V[i] = potential[place[i]];
+    return V;
+  }
+
   /** Where neuron i may fire −1 given its count s: the standard function's lower branch, as a bound. */
   private lowerFireAt(s: number): number {
     return !this.relu || (this.rule.reluNegative && s > 0) ? -this.fireTheta : -Infinity;
@@ -131,9 +151,10 @@ export class NeuronLayerKernel {
       this.stale = false;
     }
     const bias = this.layer.kind === 'avgpool' ? null : this.layer.bias;
-    for (let i = 0; i < this.V.length; i++) {
+    const potential = this.potential, place = this.place;
+    for (let i = 0; i < place.length; i++) {
       const b = this.biasOf[i];
-      this.V[i] = b < 0 || bias === null ? 0 : bias[b];
+      potential[place[i]] = b < 0 || bias === null ? 0 : bias[b];
     }
     this.S.fill(0);
     this.lowerFire.fill(this.lowerFireAt(0));
@@ -158,7 +179,7 @@ export class NeuronLayerKernel {
   }
 
   private integrate(p: PacketView, out: SpikeSink, fire: boolean): void {
-    const rows = this.forward, lengths = rows.rowLengths, V = this.V, crossings = this.crossings;
+    const rows = this.forward, lengths = rows.rowLengths, V = this.potential, crossings = this.crossings;
     // Thresholds no potential reaches: the row is added, nobody fires.
     const theta = fire ? this.fireTheta : Infinity;
     const lowerFire = fire ? this.lowerFire : this.neverFires;
@@ -176,48 +197,51 @@ export class NeuronLayerKernel {
   }
 
   private fireForward(i: number, out: SpikeSink): void {
-    const V = this.V, S = this.S, theta = this.theta, fireAt = this.fireTheta, reluNegative = this.rule.reluNegative;
+    const V = this.potential, S = this.S, theta = this.theta, fireAt = this.fireTheta, reluNegative = this.rule.reluNegative;
+    const k = this.place[i];
     do {
-      const s = standardSpike(V[i], fireAt, S[i], this.relu, reluNegative);
+      const s = standardSpike(V[k], fireAt, S[i], this.relu, reluNegative);
       if (s === 0) return;
-      V[i] -= s * theta;
+      V[k] -= s * theta;
       S[i] += s;
-      this.lowerFire[i] = this.lowerFireAt(S[i]);
+      this.lowerFire[k] = this.lowerFireAt(S[i]);
       out.push(this.lo + i, s);
     } while (this.burst);
   }
 
   /** A forward spike s of our neuron `neuron` (global index) taken from a log: V −= s·Θ, S += s. */
   applyForwardSpike(neuron: number, s: number): void {
-    const i = neuron - this.lo;
-    this.V[i] -= s * this.theta;
+    const i = neuron - this.lo, k = this.place[i];
+    this.potential[k] -= s * this.theta;
     this.S[i] += s;
-    this.lowerFire[i] = this.lowerFireAt(this.S[i]);
+    this.lowerFire[k] = this.lowerFireAt(this.S[i]);
   }
 
   /** Forward residual phase: fire each neuron through the residual function until it returns 0. */
   residualForward(out: SpikeSink): void {
     out.event = -1;
     if (this.isTop || !this.rule.residual) return;
-    const V = this.V, S = this.S, theta = this.theta, { reluNegative, residualTie } = this.rule;
-    for (let i = 0; i < V.length; i++) {
-      let left = this.residualLimit(V[i], theta);
-      for (let s = residualSpike(V[i], theta, S[i], this.relu, reluNegative, residualTie); s !== 0; s = residualSpike(V[i], theta, S[i], this.relu, reluNegative, residualTie)) {
-        if (left-- === 0) this.neverQuiet('forward', i, V[i], theta);
-        V[i] -= s * theta;
+    const V = this.potential, place = this.place, S = this.S, theta = this.theta, { reluNegative, residualTie } = this.rule;
+    for (let i = 0; i < place.length; i++) {
+      const k = place[i];
+      let left = this.residualLimit(V[k], theta);
+      for (let s = residualSpike(V[k], theta, S[i], this.relu, reluNegative, residualTie); s !== 0; s = residualSpike(V[k], theta, S[i], this.relu, reluNegative, residualTie)) {
+        if (left-- === 0) this.neverQuiet('forward', i, V[k], theta);
+        V[k] -= s * theta;
         S[i] += s;
         out.push(this.lo + i, s);
       }
-      this.lowerFire[i] = this.lowerFireAt(S[i]);
+      this.lowerFire[k] = this.lowerFireAt(S[i]);
     }
   }
 
   /** After the forward pass: surrogate derivatives f' from final states, and the values below for increments. */
   startBackward(lowerS: Float64Array): void {
     this.lowerS = lowerS;
-    for (let i = 0; i < this.V.length; i++) {
+    const V = this.potential, place = this.place;
+    for (let i = 0; i < place.length; i++) {
       // relu: f' = 1 when the total integrated input a = V + Θ·S is positive.
-      this.fPrime[i] = !this.relu || this.V[i] + this.theta * this.S[i] > 0 ? 1 : 0;
+      this.fPrime[i] = !this.relu || V[place[i]] + this.theta * this.S[i] > 0 ? 1 : 0;
     }
   }
 

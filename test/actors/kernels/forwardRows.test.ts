@@ -34,25 +34,38 @@ const scenario = (layer: fc.Arbitrary<NeuronLayer>) =>
     });
   });
 
-/** Runs the events through the rows' own compartments (wasm) and through copies of them (JavaScript). */
-function compare(rows: ForwardRows, events: [number, number][], theta: number, fires: boolean, seed: number) {
+/**
+ * Runs the events through the rows' own compartments (wasm, in the rows' order), through copies of
+ * them in neuron order by the rows' JavaScript (on their own weight layout), and through copies by
+ * the JavaScript of `reference` (rows on the heap, in channel planes): all three exactly equal.
+ */
+function compare(rows: ForwardRows, reference: ForwardRows, events: [number, number][], theta: number, fires: boolean, seed: number) {
   const m = rows.V.length;
+  const place = rows.storage ?? Int32Array.from({ length: m }, (_, i) => i);
   let s = seed | 0;
   const next = () => ((s = (Math.imul(s, 1103515245) + 12345) | 0) >>> 16) % 9;
+  const V = new Float64Array(m), lowerFire = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    rows.V[i] = next() - 4;
-    rows.lowerFire[i] = next() < 3 ? -Infinity : -(next() + 1);
+    V[i] = next() - 4;
+    lowerFire[i] = next() < 3 ? -Infinity : -(next() + 1);
+    rows.V[place[i]] = V[i];
+    rows.lowerFire[place[i]] = lowerFire[i];
   }
-  const V = rows.V.slice(), lowerFire = rows.lowerFire.slice();
-  const fast = new Int32Array(Math.max(1, rows.maxRow)), slow = new Int32Array(Math.max(1, rows.maxRow));
+  const V2 = V.slice(), lowerFire2 = lowerFire.slice(), never = new Float64Array(m).fill(-Infinity);
+  const size = Math.max(1, rows.maxRow);
+  const fast = new Int32Array(size), slow = new Int32Array(size), ref = new Int32Array(size);
   const th = fires ? theta : Infinity;
   for (const [j, x] of events) {
     const a = rows.accumulate(j, x, rows.V, fires ? rows.lowerFire : rows.neverFires, th, fast);
-    const b = rows.accumulate(j, x, V, fires ? lowerFire : rows.neverFires.slice(), th, slow);
-    expect(a).toBe(b);
-    expect(Array.from(fast.subarray(0, a))).toEqual(Array.from(slow.subarray(0, b)));
+    const b = rows.accumulate(j, x, V, fires ? lowerFire : never, th, slow);
+    const c = reference.accumulate(j, x, V2, fires ? lowerFire2 : never, th, ref);
+    expect(a).toBe(c);
+    expect(b).toBe(c);
+    expect(Array.from(fast.subarray(0, a))).toEqual(Array.from(ref.subarray(0, c)));
+    expect(Array.from(slow.subarray(0, b))).toEqual(Array.from(ref.subarray(0, c)));
   }
-  expect(Array.from(rows.V)).toEqual(Array.from(V));
+  expect(Array.from(place, (k) => rows.V[k])).toEqual(Array.from(V2));
+  expect(Array.from(V)).toEqual(Array.from(V2));
 }
 
 describe('forward rows: wasm loops', () => {
@@ -74,19 +87,28 @@ describe('forward rows: wasm loops', () => {
   it('dense rows equal the JavaScript arithmetic, shards included', () => {
     fc.assert(
       fc.property(scenario(denseLayer), ({ layer, bounds, events, theta, fires, seed }) => {
-        compare(forwardRows(layer, bounds[0], bounds[1], 'memory'), events, theta, fires, seed);
+        compare(forwardRows(layer, bounds[0], bounds[1], 'memory'), forwardRows(layer, bounds[0], bounds[1], 'heap'), events, theta, fires, seed);
       }),
       { seed: 13, numRuns: 300 },
     );
   });
 
-  it('convolution rows equal the JavaScript arithmetic, shards and channel-less shards included', () => {
+  it.each(['planes', 'channels-last'] as const)('convolution rows (%s) equal the JavaScript arithmetic, shards and channel-less shards included', (layout) => {
     fc.assert(
       fc.property(scenario(convLayer), ({ layer, bounds, events, theta, fires, seed }) => {
-        compare(forwardRows(layer, bounds[0], bounds[1], 'memory'), events, theta, fires, seed);
+        const rows = forwardRows(layer, bounds[0], bounds[1], 'memory', layout);
+        expect(rows.storage === null).toBe(layout === 'planes');
+        compare(rows, forwardRows(layer, bounds[0], bounds[1], 'heap'), events, theta, fires, seed);
       }),
       { seed: 14, numRuns: 300 },
     );
+  });
+
+  it("by default the MNIST topology's second convolution (40 channels, 5 wide) lies channels last, whole or in two shards; the first (15) in planes", () => {
+    const [conv1, , conv2] = initNetwork(mnistArchitecture(), { seed: 1 }).layers.filter((l) => l.kind !== 'flatten') as NeuronLayer[];
+    expect(forwardRows(conv1, 0, sizeOf(conv1.outShape)).storage).toBeNull();
+    expect(forwardRows(conv2, 0, sizeOf(conv2.outShape)).storage).not.toBeNull();
+    expect(forwardRows(conv2, 0, sizeOf(conv2.outShape) / 2).storage).not.toBeNull();
   });
 
   it('the embedded binary is the assembled rows.wat', async () => {
