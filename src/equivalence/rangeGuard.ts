@@ -172,11 +172,15 @@ export class SampleRangeGuard {
   forward(l: number, input: ArrayLike<number>, check = true): Float64Array {
     const drive = this.drive[l];
     layerForward(this.abs(l), absInto(input, this.inMagnitude[l]), drive);
-    if (!check) return drive;
+    if (check) this.checkDrive(l, drive);
+    return drive;
+  }
+
+  /** Refuse when a drive of layer l (computed here or by another kernel, in any neuron order) leaves the exact range. */
+  checkDrive(l: number, drive: Float64Array): void {
     let max = 0;
     for (let i = 0; i < drive.length; i++) max = Math.max(max, drive[i]);
     if (!(max <= MAX_EXACT)) this.refuse(l, 'potential', max);
-    return drive;
   }
 
   /** Σ|w|·|e| over layer l's errors, reaching the layer below: refuse when one leaves the exact range. */

@@ -1,4 +1,5 @@
 /** The spiking run's exact range checked per example, and the event budget of networks whose worst case is unbounded. */
+import { ArrivalDrives } from '../../src/actors/arrivalDrive.js';
 import { describe, expect, it } from 'vitest';
 import { simulateCase } from '../../src/actors/simulateCase.js';
 import { SpikingNetwork } from '../../src/actors/spikingNetwork.js';
@@ -104,8 +105,8 @@ describe('the per-example guard split across threads', () => {
     const tasks: GuardTask[] = layers.flatMap((_, l) => [{ kind: 'forward', layer: l }, { kind: 'increments', layer: l }, ...(l > 0 ? [{ kind: 'backward', layer: l } as const] : [])] as GuardTask[]);
     const inputs = taskInputs(tasks, events);
     const here = new SampleRangeGuard(layers, indices), there = new SampleRangeGuard(layers, indices);
-    const local = tasks.map((t) => runGuardTask(here, layers, t, events, false));
-    expect(tasks.map((t) => runGuardTask(there, layers, t, inputs, false))).toEqual(local);
+    const local = tasks.map((t) => runGuardTask(here, new ArrivalDrives(layers), layers, t, events, false));
+    expect(tasks.map((t) => runGuardTask(there, new ArrivalDrives(layers), layers, t, inputs, false))).toEqual(local);
     expect(local.some((o) => 'value' in o && o.value > 0)).toBe(true);
   });
 });
