@@ -15,6 +15,7 @@ const GUARD_WORKER = workerModule(import.meta.url, 'guardWorker');
 export class GuardThread implements GuardHelper {
   private pool: WorkerPool<GuardApi> | null = null;
   private ready: Promise<void> | null = null;
+  private started = false;
 
   constructor(private readonly spec: NetworkSpec) {}
 
@@ -22,15 +23,20 @@ export class GuardThread implements GuardHelper {
   prepare(): void {
     if (this.ready) return;
     const pool = (this.pool = new WorkerPool<GuardApi>('guard', GUARD_WORKER, 1));
-    this.ready = pool.handles[0].call('range guard start-up', (api) => api.init(this.spec));
+    this.ready = pool.handles[0].call('range guard start-up', (api) => api.init(this.spec)).then(() => {
+      this.started = true;
+    });
     // Its failure is reported by the compute that awaits it, not as an unhandled rejection meanwhile.
     this.ready.catch(() => {});
   }
 
-  async compute(tasks: GuardTask[], inputs: TaskInputs, check: boolean): Promise<GuardOutcome[]> {
+  compute(tasks: GuardTask[], inputs: TaskInputs, check: boolean): Promise<GuardOutcome[]> {
+    const post = () => this.pool!.handles[0].call('the range guard of an example', (api) => api.compute(tasks, inputs, check));
+    // Once started, posted now: the caller computes its own share synchronously right after this
+    // returns, and a post behind an await would only leave once that share is done.
+    if (this.started) return post();
     this.prepare();
-    await this.ready;
-    return this.pool!.handles[0].call('the range guard of an example', (api) => api.compute(tasks, inputs, check));
+    return this.ready!.then(post);
   }
 
   async close(): Promise<void> {
