@@ -1,6 +1,6 @@
 /**
  * The wasm training kernels registered by spikegrad (Conv2DBackpropFilter, which wasm lacks, the
- * faster Conv2DBackpropInput, transposed matMul and row gather, and the sparse error·weights product) against the cpu backend's, on integer-valued
+ * faster Conv2DBackpropInput, transposed matMul and row gather, the sparse error·weights product, the forward convolution of sparse inputs of few channels, and the bias gradients' sums) against the cpu backend's, on integer-valued
  * tensors so the comparison is exact.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/train/tfjs/backend.js';
 import { Rng } from '../../src/random.js';
 import { scatterWindows } from '../../src/train/tfjs/im2col.js';
+import { assembleWat, SPARSE_CONV_WAT } from '../../scripts/buildWasm.js';
+import { sparseChannelSums } from '../../src/train/tfjs/sparseChannelSums.js';
+import { SPARSE_CONV_WASM_BASE64 } from '../../src/train/tfjs/wasm/sparseConvBinary.js';
+import { sparseConvForward, sparseEnough, SPARSE_AT_MOST } from '../../src/train/tfjs/sparseConvForward.js';
 import { sparseFilterGradient } from '../../src/train/tfjs/sparseFilterGradient.js';
 import { SPARSE_ROW_PRODUCT } from '../../src/train/tfjs/sparseRowProduct.js';
 import { errorTimesWeights } from '../../src/train/tfjs/spikeOps.js';
@@ -189,22 +193,62 @@ describe('the sparse error paths: the same bits as the full products', () => {
     expect(sparseFilterGradient(x, sparseIntegers(dyShape, 9, 0.5), geometry, new Int32Array(1000))).toBeNull(); // too many errors
   });
 
-  it.each([0.02, 0.1, 0.3])('the input gradient over the rows with an error (%s of the entries) is bit for bit the full product, with float weights', async (share) => {
+  /** dx of a stride-1 valid convolution by scattering each non-zero error's products in error order, in float32 as the kernel adds. */
+  const scatteredInputGradient = (dy: Float32Array, w: Float32Array, [B, OH, OW, CO]: number[], [H, W, C]: number[], K: number) => {
+    const dx = new Float32Array(B * H * W * C);
+    for (let i = 0; i < dy.length; i++) {
+      if (dy[i] === 0) continue;
+      const co = i % CO, ox = Math.floor(i / CO) % OW, oy = Math.floor(i / (CO * OW)) % OH, b = Math.floor(i / (CO * OW * OH));
+      for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) for (let c = 0; c < C; c++) {
+        const at = ((b * H + oy + ky) * W + ox + kx) * C + c;
+        dx[at] = Math.fround(dx[at] + Math.fround(dy[i] * w[((ky * K + kx) * C + c) * CO + co]));
+      }
+    }
+    return dx;
+  };
+  /** The product over every row, the filter transposed, then the windows scattered (the path for other errors). */
+  const productInputGradient = (dy: Float32Array, w: Float32Array, [B, OH, OW, CO]: number[], [H, W, C]: number[], K: number) => {
+    const cols = tf.tidy(() => tf.matMul(tf.tensor2d(dy, [B * OH * OW, CO]), tf.transpose(tf.tensor2d(w, [K * K * C, CO]))).dataSync() as Float32Array);
+    const full = new Float32Array(B * H * W * C);
+    scatterWindows(cols, { batch: B, height: H, width: W, channels: C, kernelHeight: K, kernelWidth: K, outHeight: OH, outWidth: OW, padTop: 0, padLeft: 0 }, full);
+    return full;
+  };
+  const inputGradient = (dy: Float32Array, w: Float32Array, [B, OH, OW, CO]: number[], [H, W, C]: number[], K: number) =>
+    tf.tidy(() => (tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dy, [B, OH, OW, CO]), filter: tf.tensor4d(w, [K, K, C, CO]) }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [B, H, W, C] }) as tf.Tensor).dataSync() as Float32Array);
+
+  it.each([0.02, 0.1, 0.3])('the input gradient from integer errors (%s of the entries), float weights: each error\'s products added in error order, image by image', async (share) => {
     await useBackend('wasm');
     const [B, OH, OW, CO, K, C] = [4, 8, 8, 40, 5, 15];
     const dy = sparseIntegers([B, OH, OW, CO], 11, share);
-    // Two rows in three with no error at all (as in training: most positions have none), so the rows
-    // with one stay under the share that the compacted product takes.
-    for (let n = 0; n < B * OH * OW; n++) if (n % 3 !== 0) dy.fill(0, n * CO, (n + 1) * CO);
     const rng = new Rng(12);
     const w = Float32Array.from({ length: K * K * C * CO }, () => Math.fround((rng.float() - 0.5) / 7.3));
-    const got = tf.tidy(() => Array.from((tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dy, [B, OH, OW, CO]), filter: tf.tensor4d(w, [K, K, C, CO]) }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [B, 12, 12, C] }) as tf.Tensor).dataSync()));
-    // The full product, as before: every row, the filter transposed, then the windows scattered.
-    const cols = tf.tidy(() => tf.matMul(tf.tensor2d(dy, [B * OH * OW, CO]), tf.transpose(tf.tensor2d(w, [K * K * C, CO]))).dataSync() as Float32Array);
-    const full = new Float32Array(B * 12 * 12 * C);
-    scatterWindows(cols, { batch: B, height: 12, width: 12, channels: C, kernelHeight: K, kernelWidth: K, outHeight: OH, outWidth: OW, padTop: 0, padLeft: 0 }, full);
-    expect(got).toEqual(Array.from(full));
+    const got = inputGradient(dy, w, [B, OH, OW, CO], [12, 12, C], K);
+    expect(Array.from(got)).toEqual(Array.from(scatteredInputGradient(dy, w, [B, OH, OW, CO], [12, 12, C], K)));
     expect(got.some((v) => v !== 0)).toBe(true);
+    // An image's values do not depend on the rest of the batch.
+    const last = inputGradient(dy.subarray(3 * OH * OW * CO), w, [1, OH, OW, CO], [12, 12, C], K);
+    expect(Array.from(last)).toEqual(Array.from(got.subarray(3 * 12 * 12 * C)));
+  });
+
+  it('with integer weights (W/Θ, every sum exact) the same bits as the product; an image with errors that are not integers takes the product', async () => {
+    await useBackend('wasm');
+    const [B, OH, OW, CO, K, C] = [3, 6, 6, 8, 3, 5];
+    const dy = sparseIntegers([B, OH, OW, CO], 13, 0.1);
+    const rng = new Rng(14);
+    const w = Float32Array.from({ length: K * K * C * CO }, () => rng.int(-30, 30) / 16);
+    const exact = inputGradient(dy, w, [B, OH, OW, CO], [8, 8, C], K);
+    expect(Array.from(exact)).toEqual(Array.from(productInputGradient(dy, w, [B, OH, OW, CO], [8, 8, C], K)));
+    // Image 1's errors made fractional (the float gradient's): its values are the product's, the others' the scatter's.
+    const mixed = dy.slice();
+    for (let i = OH * OW * CO; i < 2 * OH * OW * CO; i++) mixed[i] *= 0.37;
+    const floats = Float32Array.from({ length: w.length }, () => Math.fround((rng.float() - 0.5) / 3.1));
+    const got = inputGradient(mixed, floats, [B, OH, OW, CO], [8, 8, C], K);
+    const product = productInputGradient(mixed, floats, [B, OH, OW, CO], [8, 8, C], K);
+    const scattered = scatteredInputGradient(mixed, floats, [B, OH, OW, CO], [8, 8, C], K);
+    const n = 8 * 8 * C;
+    expect(Array.from(got.subarray(n, 2 * n))).toEqual(Array.from(product.subarray(n, 2 * n)));
+    expect(Array.from(got.subarray(0, n))).toEqual(Array.from(scattered.subarray(0, n)));
+    expect(Array.from(got.subarray(2 * n))).toEqual(Array.from(scattered.subarray(2 * n)));
   });
 });
 
@@ -240,5 +284,103 @@ describe('a dense layer\'s error times its weights, from the non-zero errors (sp
   it('refuses operands that are not float32 matrices of matching inner size', async () => {
     await useBackend('wasm');
     expect(() => tf.engine().runKernel(SPARSE_ROW_PRODUCT, { a: tf.zeros([2, 3]), b: tf.zeros([4, 5]) }, {})).toThrow(/expected float32 matrices \[m, k\] and \[k, n\], found float32 \[2, 3\] and float32 \[4, 5\]/);
+  });
+});
+
+it('the sparse convolution loops in use are sparseConv.wat as it stands (npm run build:wasm)', async () => {
+  expect(Buffer.from(SPARSE_CONV_WASM_BASE64, 'base64').equals(Buffer.from(await assembleWat(SPARSE_CONV_WAT)))).toBe(true);
+});
+
+describe('the forward convolution of a sparse input with few channels (sparseConvForward): the same bits as the full kernel', () => {
+  type Case = { name: string; x: [number, number, number, number]; k: number; out: number; stride: number; pad: Pad; relu: boolean; bias: boolean };
+  const convCases: Case[] = [
+    { name: 'MNIST first layer: 1 channel, 15 maps, 5x5 valid, relu', x: [3, 28, 28, 1], k: 5, out: 15, stride: 1, pad: 'valid', relu: true, bias: true },
+    { name: '16 maps (one whole chunk), same padding, linear', x: [2, 9, 9, 1], k: 3, out: 16, stride: 1, pad: 'same', relu: false, bias: true },
+    { name: '2 channels, 17 maps, padding 2, stride 2', x: [2, 11, 10, 2], k: 3, out: 17, stride: 2, pad: 2, relu: true, bias: true },
+    { name: '3 channels, 40 maps, stride 3, explicit uneven padding, no bias', x: [2, 13, 12, 3], k: 4, out: 40, stride: 3, pad: [[0, 0], [1, 2], [0, 1], [0, 0]], relu: true, bias: false },
+    { name: 'two maps, a kernel as wide as the padded input', x: [2, 5, 5, 1], k: 7, out: 2, stride: 1, pad: 1, relu: false, bias: true },
+  ];
+  const run = (c: Case, x: Float32Array, w: Float32Array, b: Float32Array) => () =>
+    tf.tidy(() => tf.fused.conv2d({
+      x: tf.tensor4d(x, c.x), filter: tf.tensor4d(w, [c.k, c.k, c.x[3], c.out]), bias: c.bias ? tf.tensor1d(b) : undefined,
+      strides: c.stride, pad: c.pad, activation: c.relu ? 'relu' : 'linear',
+    }));
+
+  it.each(convCases)('$name', async (c) => {
+    // Spike counts (a fifth non-zero), weights and biases on a grid of 1/64 as W/Θ: every sum exact.
+    const rng = new Rng(21);
+    const x = Float32Array.from({ length: c.x.reduce((a, d) => a * d) }, () => (rng.float() < 0.2 ? rng.int(1, 9) : 0));
+    const w = Float32Array.from({ length: c.k * c.k * c.x[3] * c.out }, () => rng.int(-40, 40) / 64);
+    const b = Float32Array.from({ length: c.out }, () => rng.int(-90, 90) / 64);
+    expect(sparseEnough(x)).toBe(true);
+    const { cpu, wasm } = await onBoth(run(c, x, w, b));
+    expect(wasm).toEqual(cpu);
+    expect(cpu.some((v) => v > 0)).toBe(true);
+    if (!c.relu && cpu.length > 8) expect(cpu.some((v) => v < 0)).toBe(true);
+    // The kernel itself, called directly, gives the same values; so does each image on its own.
+    const [batch, height, width, inChannels] = c.x;
+    // [top, bottom, left, right]; 'same' here only with stride 1 and an odd kernel.
+    const [top, bottom, left, right] = c.pad === 'valid' ? [0, 0, 0, 0] : c.pad === 'same' ? Array(4).fill((c.k - 1) / 2) : typeof c.pad === 'number' ? Array(4).fill(c.pad) : [...c.pad[1], ...c.pad[2]];
+    const outHeight = Math.floor((height + top + bottom - c.k) / c.stride) + 1;
+    const outWidth = Math.floor((width + left + right - c.k) / c.stride) + 1;
+    expect(batch * outHeight * outWidth * c.out).toBe(cpu.length);
+    const geometry = { batch, height, width, inChannels, outHeight, outWidth, outChannels: c.out, kernelHeight: c.k, kernelWidth: c.k, stride: c.stride, padTop: top, padLeft: left };
+    const direct = new Float32Array(cpu.length);
+    sparseConvForward(x, w, c.bias ? b : null, geometry, c.relu, direct);
+    expect(Array.from(direct, (v) => v + 0)).toEqual(cpu);
+    const perImage = cpu.length / batch;
+    const one = new Float32Array(perImage);
+    sparseConvForward(x.subarray((batch - 1) * (x.length / batch)), w, c.bias ? b : null, { ...geometry, batch: 1 }, c.relu, one);
+    expect(Array.from(one, (v) => v + 0)).toEqual(cpu.slice((batch - 1) * perImage));
+  });
+
+  it(`leaves inputs with more than ${SPARSE_AT_MOST} non-zero, or with 4 channels or more, to the backend's kernel, with the same values`, async () => {
+    const rng = new Rng(22);
+    const inputs: [[number, number, number, number], number][] = [[[2, 10, 10, 1], 0.9], [[2, 10, 10, 4], 0.1]];
+    for (const [shape, share] of inputs) {
+      const x = Float32Array.from({ length: shape.reduce((a, d) => a * d) }, () => (rng.float() < share ? rng.int(1, 5) : 0));
+      const w = Float32Array.from({ length: 9 * shape[3] * 6 }, () => rng.int(-8, 8) / 16);
+      const { cpu, wasm } = await onBoth(() => tf.tidy(() => tf.fused.conv2d({ x: tf.tensor4d(x, shape), filter: tf.tensor4d(w, [3, 3, shape[3], 6]), bias: tf.zeros([6]), strides: 1, pad: 'valid', activation: 'relu' })));
+      expect(wasm).toEqual(cpu);
+    }
+    expect(sparseEnough(new Float32Array([1, 0, 0, 0]))).toBe(true);
+    expect(sparseEnough(new Float32Array([1, 2, 0, 0]))).toBe(false);
+  });
+
+  it('refuses arrays that do not match the geometry', () => {
+    const geometry = { batch: 1, height: 4, width: 4, inChannels: 1, outHeight: 2, outWidth: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3, stride: 1, padTop: 0, padLeft: 0 };
+    expect(() => sparseConvForward(new Float32Array(15), new Float32Array(27), null, geometry, true, new Float32Array(12))).toThrow(/expected 16 inputs, 27 weights, 3 biases and 12 outputs; found 15/);
+  });
+});
+
+describe('sums over every axis but the last (the bias gradients) from the non-zero values: the same bits as the full sum', () => {
+  it.each([
+    ['a conv layer\'s errors [4, 9, 7, 15], 1 % non-zero', [4, 9, 7, 15], 0.01],
+    ['a dense layer\'s errors [6, 33], 20 % non-zero (a length that is no multiple of 16)', [6, 33], 0.2],
+    ['all non-zero [3, 5, 5, 2]', [3, 5, 5, 2], 1],
+  ])('%s', async (_, shape, share) => {
+    const x = sparseIntegers(shape as number[], 31, share as number);
+    const { cpu, wasm } = await onBoth(() => tf.sum(tf.tensor(x, shape as number[]), (shape as number[]).slice(0, -1).map((__, i) => i)));
+    expect(wasm).toEqual(cpu);
+    expect(cpu.some((v) => v !== 0)).toBe(true);
+    const direct = new Float32Array(cpu.length);
+    expect(sparseChannelSums(x, cpu.length, direct)).toBe(true);
+    expect(Array.from(direct)).toEqual(cpu);
+  });
+
+  it('answers false where it cannot promise exactness, and the backend\'s own sum then runs', async () => {
+    const out = new Float32Array(3);
+    expect(sparseChannelSums(new Float32Array([0, 0, 0, 1.5, 0, 0]), 3, out)).toBe(false); // not an integer
+    expect(sparseChannelSums(new Float32Array([2 ** 23, 0, 0, 2 ** 23, 0, 0]), 3, out)).toBe(false); // Σ|v| reaches 2^24
+    expect(sparseChannelSums(new Float32Array([-0, 0, 0, -2, 0, 3]), 3, out)).toBe(true);
+    expect(Array.from(out)).toEqual([-2, 0, 3]);
+    // Float errors (--gradient float): the backend's sum, the same bits as with keepDims (which this
+    // kernel never takes).
+    await useBackend('wasm');
+    const rng = new Rng(32);
+    const floats = tf.tensor3d(Float32Array.from({ length: 4 * 5 * 6 }, () => Math.fround(rng.float() - 0.5)), [4, 5, 6]);
+    const leading = Array.from(tf.sum(floats, [0, 1]).dataSync());
+    expect(leading).toEqual(Array.from(tf.sum(floats, [0, 1], true).dataSync()));
+    expect(leading.some((v) => !Number.isInteger(v))).toBe(true);
   });
 });

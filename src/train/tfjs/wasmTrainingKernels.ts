@@ -2,7 +2,9 @@
  * Training kernels for the TensorFlow.js wasm backend. It lacks Conv2DBackpropFilter (here it visits only
  * the non-zero errors where that is exact and pays, sparseFilterGradient.ts), and its matMul
  * with transposed operands and its Conv2DBackpropInput are several times slower than a transpose or a
- * plain convolution (measured: 5–10× and ≈ 45 % of a step), and its gather is slow. Each is rewritten here with the backend's own fast
+ * plain convolution (measured: 5–10× and ≈ 45 % of a step), and its gather is slow. Where spike
+ * counts and integer errors are mostly zero, the first layer's forward convolution and the bias
+ * gradients visit only the non-zero values (the same bits where the mirror is exact). Each is rewritten here with the backend's own fast
  * kernels. One kernel of spikegrad's own, SpikegradSparseRowProduct (sparseRowProduct.ts), forms a dense
  * layer's E·W from its non-zero errors. Register before the backend is initialised, so that the
  * original setup functions still run.
@@ -10,7 +12,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { nonZeroRows, scatterWindows, type WindowGeometry } from './im2col.js';
+import { SPARSE_BELOW_CHANNELS, sparseConvForward, sparseEnough } from './sparseConvForward.js';
+import { sparseChannelSums } from './sparseChannelSums.js';
 import { sparseFilterGradient } from './sparseFilterGradient.js';
+import { sparseInputGradient } from './sparseInputGradient.js';
 import { SPARSE_ROW_PRODUCT, sparseRowProduct } from './sparseRowProduct.js';
 
 const BACKEND = 'wasm';
@@ -132,10 +137,43 @@ function geometry(x: readonly number[], dy: readonly number[], filter: readonly 
 }
 
 /**
- * For stride 1: the columns dy·Wᵀ (one matrix product) scattered back onto the input windows. Other
- * strides fall back to the backend's own kernel.
+ * For stride 1: the images whose errors are all integers (the spike gradient's) from their non-zero
+ * errors (sparseInputGradient.ts); any other image's from the columns dy·Wᵀ (one matrix product)
+ * scattered back onto the input windows. Other strides fall back to the backend's own kernel.
  */
 function conv2dBackpropInput(native: KernelFunc): KernelFunc {
+  const byProduct = conv2dBackpropInputByProduct(native);
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const { strides, pad, inputShape, dataFormat, dimRoundingMode } = attrs as unknown as {
+      strides: number | [number, number]; pad: unknown; inputShape: [number, number, number, number]; dataFormat?: string; dimRoundingMode?: string;
+    };
+    const s = pair(strides);
+    if (s[0] !== 1 || s[1] !== 1 || (dataFormat !== undefined && dataFormat !== 'NHWC') || dimRoundingMode !== undefined) return native(args);
+    const heap = backend as unknown as Backend;
+    const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+    const p = explicitPadding(pad, [inputShape[1], inputShape[2]], [kh, kw], s);
+    const dx = heap.makeOutput([...inputShape], 'float32');
+    const written = sparseInputGradient(heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(filter), {
+      batch: inputShape[0], height: inputShape[1], width: inputShape[2], inChannels: ci, outHeight: dy.shape[1], outWidth: dy.shape[2], outChannels: co, kernelHeight: kh, kernelWidth: kw, padTop: p.top, padLeft: p.left,
+    }, heap.typedArrayFromHeap(dx));
+    if (written.every((w) => w === 1)) return dx;
+    // Some image's errors are not all integers: the product for the batch, then the images written
+    // above copied over it (each image's values depend on its own errors alone).
+    const full = byProduct(args) as TensorInfo;
+    const [target, source] = [heap.typedArrayFromHeap(full), heap.typedArrayFromHeap(dx)];
+    const perImage = inputShape[1] * inputShape[2] * ci;
+    written.forEach((w, b) => {
+      if (w === 1) target.set(source.subarray(b * perImage, (b + 1) * perImage), b * perImage);
+    });
+    heap.disposeData(dx.dataId);
+    return full;
+  };
+}
+
+/** For stride 1: the columns dy·Wᵀ (one matrix product) scattered back onto the input windows. */
+function conv2dBackpropInputByProduct(native: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -179,6 +217,39 @@ function conv2dBackpropInput(native: KernelFunc): KernelFunc {
     scatterWindows(call.backend.typedArrayFromHeap(cols), g, call.backend.typedArrayFromHeap(dx));
     call.dispose(dyFlat, filterFlat, cols);
     return dx;
+  };
+}
+
+/**
+ * The forward convolution (bias, linear or relu) of a mostly zero input with few channels from its
+ * non-zero inputs (sparseConvForward.ts); the same bits wherever the mirror is exact. Other inputs,
+ * activations, dilations and layouts go to the backend's own kernel.
+ */
+function fusedConv2d(native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter, bias, preluActivationWeights } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs as unknown as {
+      strides: number | [number, number]; pad: unknown; dataFormat?: string; dilations?: number | [number, number]; dimRoundingMode?: string; activation?: string;
+    };
+    const [sy, sx] = pair(strides);
+    const [dy, dx] = pair(dilations ?? 1);
+    const plain = (activation === undefined || activation === 'linear' || activation === 'relu') && preluActivationWeights === undefined;
+    const few = x.shape.length === 4 && x.shape[3] < SPARSE_BELOW_CHANNELS;
+    if (!few || !plain || sy !== sx || dy !== 1 || dx !== 1 || (dataFormat !== undefined && dataFormat !== 'NHWC') || dimRoundingMode !== undefined || x.dtype !== 'float32') return native(args);
+    const heap = backend as unknown as Backend;
+    if (!sparseEnough(heap.typedArrayFromHeap(x))) return native(args);
+    const [batch, height, width, inChannels] = x.shape as [number, number, number, number];
+    const [kernelHeight, kernelWidth, , outChannels] = filter.shape as [number, number, number, number];
+    const p = explicitPadding(pad, [height, width], [kernelHeight, kernelWidth], [sy, sx]);
+    const outHeight = Math.floor((height + p.top + p.bottom - kernelHeight) / sy) + 1;
+    const outWidth = Math.floor((width + p.left + p.right - kernelWidth) / sx) + 1;
+    const out = heap.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
+    // Views on the wasm heap are taken after the output exists: making it may grow the heap.
+    sparseConvForward(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), bias ? heap.typedArrayFromHeap(bias) : null,
+      { batch, height, width, inChannels, outHeight, outWidth, outChannels, kernelHeight, kernelWidth, stride: sy, padTop: p.top, padLeft: p.left },
+      activation === 'relu', heap.typedArrayFromHeap(out));
+    return out;
   };
 }
 
@@ -245,6 +316,28 @@ function gatherRows(native: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * Σ over every axis but the last (the bias gradients) from the non-zero values (sparseChannelSums.ts)
+ * where that is exact; any other sum, and those it cannot promise, to the backend's kernel.
+ */
+function sumLeadingAxes(native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs as { x: TensorInfo };
+    const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+    const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+    if (!leading || keepDims || x.dtype !== 'float32') return native(args);
+    const heap = backend as unknown as Backend;
+    const channels = x.shape[rank - 1];
+    const out = heap.makeOutput([channels], 'float32');
+    if (sparseChannelSums(heap.typedArrayFromHeap(x), channels, heap.typedArrayFromHeap(out))) return out;
+    heap.disposeData(out.dataId);
+    return native(args);
+  };
+}
+
 let rowSums = new Float64Array(0);
 let rowPicks = new Int32Array(0);
 
@@ -281,6 +374,8 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2dBackpropFilter });
   }
   replace('Conv2DBackpropInput', conv2dBackpropInput);
+  replace('FusedConv2D', fusedConv2d);
+  replace('Sum', sumLeadingAxes);
   replace('BatchMatMul', batchMatMul);
   replace('GatherV2', gatherRows);
   if (tf.getKernel(SPARSE_ROW_PRODUCT, BACKEND) === undefined) tf.registerKernel({ kernelName: SPARSE_ROW_PRODUCT, backendName: BACKEND, kernelFunc: sparseRowProductKernel });
