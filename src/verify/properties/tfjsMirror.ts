@@ -80,6 +80,13 @@ function check(c: SpikeCase): void {
   });
 }
 
+/**
+ * A case, or in half of them the same case with four inputs in five set to zero: inputs as sparse as
+ * pixels, which the wasm backend's first-layer convolution takes from its non-zero values only.
+ */
+const mirrorCases = fc.tuple(spikeCaseArbitrary({ powerOfTwoThetas: true, maxTheta: 16 }), fc.nat({ max: 9 })).map(([c, k]): SpikeCase =>
+  k >= 5 ? c : { ...c, input: c.input.map((v, i) => ((i * 7 + k) % 5 === 0 ? v : 0)) },
+);
+
 /** Needs a backend set first (`useBackend`). */
-export const tfjsMirrorEqualsAnn = () =>
-  fc.asyncProperty(spikeCaseArbitrary({ powerOfTwoThetas: true, maxTheta: 16 }), async (c) => check(c));
+export const tfjsMirrorEqualsAnn = () => fc.asyncProperty(mirrorCases, async (c) => check(c));
