@@ -5,7 +5,8 @@
  * (wasm/sparseConv.wat: each error adds one run of (kx, ci) per row of taps). MNIST's second
  * convolution has about 1 % of its errors non-zero, so this visits a fraction of what the product
  * over the rows with an error does. An image's values depend only on its own errors, never on the
- * rest of the batch; images with another error (the float gradient's) are left to the caller.
+ * rest of the batch; images with other errors (the float gradient's) or many non-zero ones are left
+ * to the caller.
  */
 import { regions, sparseConvMemory } from './sparseConvMemory.js';
 
@@ -25,8 +26,14 @@ export interface InputGradientGeometry {
 }
 
 /**
- * Writes dx for each image whose errors are all integers and returns a flag per image (1: written);
- * the other images' parts of dx are left untouched.
+ * Beyond this share of non-zero errors in an image, its product over the rows with an error is
+ * faster (the same number of products, in a matrix kernel): that image is left to the caller.
+ */
+export const SPARSE_ERRORS_AT_MOST = 0.25;
+
+/**
+ * Writes dx for each image whose errors are all integers, at most SPARSE_ERRORS_AT_MOST of them
+ * non-zero, and returns a flag per image (1: written); the other images' parts of dx are left untouched.
  */
 export function sparseInputGradient(dy: Float32Array, filter: Float32Array, g: InputGradientGeometry, dx: Float32Array): Uint8Array {
   const { batch, height: H, width: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO, kernelHeight: KH, kernelWidth: KW, padTop, padLeft } = g;
@@ -36,26 +43,28 @@ export function sparseInputGradient(dy: Float32Array, filter: Float32Array, g: I
   if (dy.length !== batch * perImage || filter.length !== taps * CO || dx.length !== batch * inPerImage) {
     throw new Error(`sparse input gradient: expected ${batch * perImage} errors, ${taps * CO} weights and ${batch * inPerImage} input gradients; found ${dy.length}, ${filter.length} and ${dx.length}`);
   }
-  // The non-zero errors, image by image; an image with one that is not an integer is not written.
+  // The non-zero errors, image by image; an image with one that is not an integer, or with too many,
+  // is not written.
   const integer = new Uint8Array(batch);
   const found: number[] = [];
   const bits = new Int32Array(dy.buffer, dy.byteOffset, dy.length);
+  const most = Math.floor(SPARSE_ERRORS_AT_MOST * perImage);
   for (let b = 0; b < batch; b++) {
     const from = b * perImage, to = from + perImage, mark = found.length;
-    let whole = true;
-    for (let i = from; i < to && whole; i += 4) {
+    let taken = true;
+    for (let i = from; i < to && taken; i += 4) {
       if (i + 4 <= to && ((bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3]) & 0x7fffffff) === 0) continue;
       for (let j = i; j < Math.min(i + 4, to); j++) {
         const e = dy[j];
         if (e === 0) continue;
-        if (!Number.isInteger(e)) {
-          whole = false;
+        if (!Number.isInteger(e) || found.length - mark === most) {
+          taken = false;
           break;
         }
         found.push(j);
       }
     }
-    if (whole) integer[b] = 1;
+    if (taken) integer[b] = 1;
     else found.length = mark;
   }
   const { at: [filterAt, wtAt, dxAt, jobAt], end } = regions([taps * CO * 4, taps * CO * 4, dx.length * 4, found.length * KH * 16]);
