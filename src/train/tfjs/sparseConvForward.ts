@@ -6,22 +6,11 @@
  * 2^24 of the layer's units) that is the backend's convolution bit for bit, since exact sums do not
  * depend on their order, so which of the two computes a batch changes nothing there.
  */
+import type { ConvGeometry } from './convGeometry.js';
 import { regions, sparseConvMemory } from './sparseConvMemory.js';
 
-/** NHWC geometry of one convolution. */
-export interface ConvForwardGeometry {
-  batch: number;
-  height: number;
-  width: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  kernelHeight: number;
-  kernelWidth: number;
+export interface ConvForwardGeometry extends ConvGeometry {
   stride: number;
-  padTop: number;
-  padLeft: number;
 }
 
 /** Inputs with fewer channels than this may take the sparse kernel; wider ones (spike counts of many maps) gain nothing from it on MNIST. */

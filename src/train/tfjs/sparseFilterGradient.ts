@@ -11,22 +11,12 @@
  * float32 sums are exact as well, and the inner loop checks nothing and runs in wasm four lanes at a
  * time (wasm/sparseConv.wat); otherwise each product is checked here, in float64.
  */
+import type { ConvGeometry } from './convGeometry.js';
 import { regions, sparseConvMemory } from './sparseConvMemory.js';
 
-export interface FilterGeometry {
-  batch: number;
-  height: number;
-  width: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  kernelHeight: number;
-  kernelWidth: number;
+export interface FilterGeometry extends ConvGeometry {
   strideY: number;
   strideX: number;
-  padTop: number;
-  padLeft: number;
 }
 
 /** Beyond this share of the dense work the dense kernel is faster. */

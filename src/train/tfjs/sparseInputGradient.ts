@@ -8,22 +8,8 @@
  * rest of the batch; images with other errors (the float gradient's) or many non-zero ones are left
  * to the caller.
  */
+import type { ConvGeometry } from './convGeometry.js';
 import { regions, sparseConvMemory } from './sparseConvMemory.js';
-
-export interface InputGradientGeometry {
-  batch: number;
-  /** Input height, width, channels. */
-  height: number;
-  width: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  kernelHeight: number;
-  kernelWidth: number;
-  padTop: number;
-  padLeft: number;
-}
 
 /**
  * Beyond this share of non-zero errors in an image, its product over the rows with an error is
@@ -35,7 +21,7 @@ export const SPARSE_ERRORS_AT_MOST = 0.25;
  * Writes dx for each image whose errors are all integers, at most SPARSE_ERRORS_AT_MOST of them
  * non-zero, and returns a flag per image (1: written); the other images' parts of dx are left untouched.
  */
-export function sparseInputGradient(dy: Float32Array, filter: Float32Array, g: InputGradientGeometry, dx: Float32Array): Uint8Array {
+export function sparseInputGradient(dy: Float32Array, filter: Float32Array, g: ConvGeometry, dx: Float32Array): Uint8Array {
   const { batch, height: H, width: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO, kernelHeight: KH, kernelWidth: KW, padTop, padLeft } = g;
   const perImage = OH * OW * CO;
   const taps = KH * KW * CI;

@@ -142,7 +142,6 @@ function geometry(x: readonly number[], dy: readonly number[], filter: readonly 
  * scattered back onto the input windows. Other strides fall back to the backend's own kernel.
  */
 function conv2dBackpropInput(native: KernelFunc): KernelFunc {
-  const byProduct = conv2dBackpropInputByProduct(native);
   return (args) => {
     const { inputs, backend, attrs } = args;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -161,7 +160,7 @@ function conv2dBackpropInput(native: KernelFunc): KernelFunc {
     if (written.every((w) => w === 1)) return dx;
     // Some image's errors are not all integers: the product for the batch, then the images written
     // above copied over it (each image's values depend on its own errors alone).
-    const full = byProduct(args) as TensorInfo;
+    const full = inputGradientByProduct(callerFor(heap), dy, filter, inputShape, p);
     const [target, source] = [heap.typedArrayFromHeap(full), heap.typedArrayFromHeap(dx)];
     const perImage = inputShape[1] * inputShape[2] * ci;
     written.forEach((w, b) => {
@@ -172,52 +171,41 @@ function conv2dBackpropInput(native: KernelFunc): KernelFunc {
   };
 }
 
-/** For stride 1: the columns dy·Wᵀ (one matrix product) scattered back onto the input windows. */
-function conv2dBackpropInputByProduct(native: KernelFunc): KernelFunc {
-  return (args) => {
-    const { inputs, backend, attrs } = args;
-    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-    const { strides, pad, inputShape, dataFormat, dimRoundingMode } = attrs as unknown as {
-      strides: number | [number, number]; pad: unknown; inputShape: [number, number, number, number]; dataFormat?: string; dimRoundingMode?: string;
-    };
-    const s = pair(strides);
-    if (s[0] !== 1 || s[1] !== 1 || (dataFormat !== undefined && dataFormat !== 'NHWC') || dimRoundingMode !== undefined) return native(args);
-    const call = callerFor(backend as unknown as Backend);
-    const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
-    const p = explicitPadding(pad, [inputShape[1], inputShape[2]], [kh, kw], s);
-    const g = geometry(inputShape, dy.shape, filter.shape, p);
-    const rows = g.batch * g.outHeight * g.outWidth;
-    // Output positions with no error at all add nothing: the product goes over the others only. Each
-    // row of a matrix product is computed on its own, so their columns are the same bits either way.
-    const kept = rowBuffer(rows);
-    const count = nonZeroRows(call.backend.typedArrayFromHeap(dy), co, kept, Math.floor(COMPACT_BELOW * rows));
-    // A handful of rows would take the product's one-row path: the full product then.
-    if (count === 0 || count >= MIN_COMPACT_ROWS) {
-      const dx = call.backend.makeOutput([...inputShape], 'float32');
-      if (count === 0) {
-        call.backend.typedArrayFromHeap(dx).fill(0);
-        return dx;
-      }
-      const compact = call.backend.makeOutput([count, co], 'float32');
-      const [source, target] = [call.backend.typedArrayFromHeap(dy), call.backend.typedArrayFromHeap(compact)];
-      for (let j = 0; j < count; j++) target.set(source.subarray(kept[j] * co, (kept[j] + 1) * co), j * co);
-      // The same plain product the full one comes to (batchMatMul below: the filter transposed first).
-      const filterFlat = call.run('Reshape', { x: filter }, { shape: [kh * kw * ci, co] });
-      const filterT = call.run('Transpose', { x: filterFlat }, { perm: [1, 0] });
-      const cols = call.run('BatchMatMul', { a: compact, b: filterT }, { transposeA: false, transposeB: false });
-      scatterWindows(call.backend.typedArrayFromHeap(cols), g, call.backend.typedArrayFromHeap(dx), kept, count);
-      call.dispose(compact, filterFlat, filterT, cols);
+/** A stride-1 input gradient as the columns dy·Wᵀ (one matrix product) scattered back onto the input windows. */
+function inputGradientByProduct(call: Call, dy: TensorInfo, filter: TensorInfo, inputShape: [number, number, number, number], p: { top: number; left: number }): TensorInfo {
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const g = geometry(inputShape, dy.shape, filter.shape, p);
+  const rows = g.batch * g.outHeight * g.outWidth;
+  // Output positions with no error at all add nothing: the product goes over the others only. Each
+  // row of a matrix product is computed on its own, so their columns are the same bits either way.
+  const kept = rowBuffer(rows);
+  const count = nonZeroRows(call.backend.typedArrayFromHeap(dy), co, kept, Math.floor(COMPACT_BELOW * rows));
+  // A handful of rows would take the product's one-row path: the full product then.
+  if (count === 0 || count >= MIN_COMPACT_ROWS) {
+    const dx = call.backend.makeOutput([...inputShape], 'float32');
+    if (count === 0) {
+      call.backend.typedArrayFromHeap(dx).fill(0);
       return dx;
     }
-    // cols[n][(ky·KW + kx)·C + c] = Σ_co dy[n][co]·W[ky,kx,c,co], then scattered onto the windows.
-    const dyFlat = call.run('Reshape', { x: dy }, { shape: [rows, co] });
+    const compact = call.backend.makeOutput([count, co], 'float32');
+    const [source, target] = [call.backend.typedArrayFromHeap(dy), call.backend.typedArrayFromHeap(compact)];
+    for (let j = 0; j < count; j++) target.set(source.subarray(kept[j] * co, (kept[j] + 1) * co), j * co);
+    // The same plain product the full one comes to (batchMatMul below: the filter transposed first).
     const filterFlat = call.run('Reshape', { x: filter }, { shape: [kh * kw * ci, co] });
-    const cols = call.run('BatchMatMul', { a: dyFlat, b: filterFlat }, { transposeA: false, transposeB: true });
-    const dx = call.backend.makeOutput([...inputShape], 'float32');
-    scatterWindows(call.backend.typedArrayFromHeap(cols), g, call.backend.typedArrayFromHeap(dx));
-    call.dispose(dyFlat, filterFlat, cols);
+    const filterT = call.run('Transpose', { x: filterFlat }, { perm: [1, 0] });
+    const cols = call.run('BatchMatMul', { a: compact, b: filterT }, { transposeA: false, transposeB: false });
+    scatterWindows(call.backend.typedArrayFromHeap(cols), g, call.backend.typedArrayFromHeap(dx), kept, count);
+    call.dispose(compact, filterFlat, filterT, cols);
     return dx;
-  };
+  }
+  // cols[n][(ky·KW + kx)·C + c] = Σ_co dy[n][co]·W[ky,kx,c,co], then scattered onto the windows.
+  const dyFlat = call.run('Reshape', { x: dy }, { shape: [rows, co] });
+  const filterFlat = call.run('Reshape', { x: filter }, { shape: [kh * kw * ci, co] });
+  const cols = call.run('BatchMatMul', { a: dyFlat, b: filterFlat }, { transposeA: false, transposeB: true });
+  const dx = call.backend.makeOutput([...inputShape], 'float32');
+  scatterWindows(call.backend.typedArrayFromHeap(cols), g, call.backend.typedArrayFromHeap(dx));
+  call.dispose(dyFlat, filterFlat, cols);
+  return dx;
 }
 
 /**
