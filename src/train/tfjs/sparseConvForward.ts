@@ -28,6 +28,7 @@ export function sparseEnough(x: Float32Array): boolean {
   for (let i = 0; i < x.length; i++) if (x[i] !== 0) nonZero++;
   return nonZero <= SPARSE_AT_MOST * x.length;
 }
+
 /** Output lanes per chunk of the loop (four f32x4). */
 const LANES = 16;
 
