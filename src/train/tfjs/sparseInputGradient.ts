@@ -53,6 +53,8 @@ export function sparseInputGradient(dy: Float32Array, filter: Float32Array, g: C
     if (taken) integer[b] = 1;
     else found.length = mark;
   }
+  // No image taken (the float gradient's errors): nothing to compute here.
+  if (!integer.includes(1)) return integer;
   const { at: [filterAt, wtAt, dxAt, jobAt], end } = regions([taps * CO * 4, taps * CO * 4, dx.length * 4, found.length * KH * 16]);
   const { loops, buffer } = sparseConvMemory(end);
   // W as [co][ky][kx][ci]: the taps one error reaches along a row are then contiguous, as in dx.
