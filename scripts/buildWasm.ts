@@ -1,7 +1,7 @@
 /**
  * `npm run build:wasm`: assemble the project's WebAssembly text (with wabt) into TypeScript modules of
  * base64 (src/actors/kernels/wasm/rows.wat → rowsBinary.ts, src/train/tfjs/wasm/sparseConv.wat →
- * sparseConvBinary.ts), so that the runtime needs neither the text nor an assembler. Tests assemble
+ * sparseConvBinary.ts, src/train/tfjs/wasm/spikeRounding.wat → spikeRoundingBinary.ts), so that the runtime needs neither the text nor an assembler. Tests assemble
  * them again and compare.
  */
 import { readFileSync } from 'node:fs';
@@ -12,11 +12,14 @@ export const ROWS_WAT = 'src/actors/kernels/wasm/rows.wat';
 export const ROWS_BINARY = 'src/actors/kernels/wasm/rowsBinary.ts';
 export const SPARSE_CONV_WAT = 'src/train/tfjs/wasm/sparseConv.wat';
 export const SPARSE_CONV_BINARY = 'src/train/tfjs/wasm/sparseConvBinary.ts';
+export const SPIKE_ROUNDING_WAT = 'src/train/tfjs/wasm/spikeRounding.wat';
+export const SPIKE_ROUNDING_BINARY = 'src/train/tfjs/wasm/spikeRoundingBinary.ts';
 
 /** Each module: its text, the generated file, and the name of the constant that holds it. */
 const MODULES = [
   { wat: ROWS_WAT, binary: ROWS_BINARY, constant: 'ROWS_WASM_BASE64' },
   { wat: SPARSE_CONV_WAT, binary: SPARSE_CONV_BINARY, constant: 'SPARSE_CONV_WASM_BASE64' },
+  { wat: SPIKE_ROUNDING_WAT, binary: SPIKE_ROUNDING_BINARY, constant: 'SPIKE_ROUNDING_WASM_BASE64' },
 ];
 
 export async function assembleWat(path: string): Promise<Uint8Array> {

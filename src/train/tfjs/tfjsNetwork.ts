@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type Conv2dLayer, type DenseLayer, type Layer, type Network } from '../../network/topology.js';
 import { droppedLayers, type DroppedLayer } from './dropout.js';
-import { errorTimesWeights, roundedError, spikeCounts, sumPool, sumPoolGradient, topError, type GradientMode } from './spikeOps.js';
+import { errorTimesWeights, pooledSpikeCounts, roundedError, spikeCounts, sumPool, sumPoolGradient, topError, type GradientMode } from './spikeOps.js';
 
 type Step =
   | { kind: 'conv2d'; param: number; stride: number; padding: number; activation: Activation }
@@ -136,7 +136,10 @@ export class TfjsNetwork {
         y = h.rank === 4 ? toChannelsFirstFlat(h) : h;
       } else if (step.kind === 'avgpool') {
         record.input = asImage(h);
-        y = sumPool(record.input as tf.Tensor4D, step.size, step.weight, step.theta);
+        // Below the top, pooled and rounded in one go (the same bits as sumPool, then spikeCounts).
+        y = round === undefined
+          ? sumPool(record.input as tf.Tensor4D, step.size, step.weight, step.theta)
+          : pooledSpikeCounts(record.input as tf.Tensor4D, step.size, step.weight, step.theta, round.nonNegative);
       } else {
         const [weights, bias] = [params[2 * step.param], params[2 * step.param + 1]];
         const { activation } = step;
@@ -152,7 +155,7 @@ export class TfjsNetwork {
         }
         if (activation === 'relu') record.activated = y;
       }
-      h = round === undefined ? y : spikeCounts(y, round.nonNegative);
+      h = round === undefined || step.kind === 'avgpool' ? y : spikeCounts(y, round.nonNegative);
       const mask = dropout?.get(index);
       if (mask) {
         h = tf.mul(h, mask);
@@ -217,7 +220,10 @@ export class TfjsNetwork {
       const record = records[l];
       // A dropped unit's output was multiplied by its mask: so is the error that reaches it.
       if (record.dropout) g = tf.mul(g, pick(record.dropout));
-      if (round) g = roundedError(g, this.mode, round.errorScale);
+      // f'(z) = [z > 0] at relu layers, applied with the rounding where there is one.
+      const gate = record.activated ? pick(record.activated) : undefined;
+      if (round) g = roundedError(g, this.mode, round.errorScale, gate);
+      else if (gate) g = tf.mul(g, tf.step(gate));
       if (step.kind === 'flatten') {
         if (record.inShape.length === 4) g = fromChannelsFirstFlat(g, withImages(record.inShape));
         continue;
@@ -226,7 +232,6 @@ export class TfjsNetwork {
         g = tf.reshape(sumPoolGradient(g as tf.Tensor4D, step.size, step.factor, step.inHeight, step.inWidth), withImages(record.inShape));
         continue;
       }
-      if (record.activated) g = tf.mul(g, tf.step(pick(record.activated)));
       const input = pick(record.input!);
       const weights = params[2 * step.param];
       const needsInputError = l > this.lowestWeighted;

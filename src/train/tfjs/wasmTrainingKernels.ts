@@ -5,12 +5,13 @@
  * plain convolution (measured: 5–10× and ≈ 45 % of a step), and its gather is slow. Where spike
  * counts and integer errors are mostly zero, the first layer's forward convolution and the bias
  * gradients visit only the non-zero values (the same bits where the mirror is exact). Each is rewritten here with the backend's own fast
- * kernels. One kernel of spikegrad's own, SpikegradSparseRowProduct (sparseRowProduct.ts), forms a dense
- * layer's E·W from its non-zero errors. Register before the backend is initialised, so that the
+ * kernels. Kernels of spikegrad's own: SpikegradSparseRowProduct (sparseRowProduct.ts) forms a dense
+ * layer's E·W from its non-zero errors, and the roundings of roundingKernels.ts each replace a chain of ops. Register before the backend is initialised, so that the
  * original setup functions still run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { ROUNDING_KERNELS } from './roundingKernels.js';
 import { nonZeroRows, scatterWindows, type WindowGeometry } from './im2col.js';
 import { SPARSE_BELOW_CHANNELS, sparseConvForward, sparseEnough } from './sparseConvForward.js';
 import { sparseChannelSums } from './sparseChannelSums.js';
@@ -367,4 +368,7 @@ export function registerWasmTrainingKernels(): void {
   replace('BatchMatMul', batchMatMul);
   replace('GatherV2', gatherRows);
   if (tf.getKernel(SPARSE_ROW_PRODUCT, BACKEND) === undefined) tf.registerKernel({ kernelName: SPARSE_ROW_PRODUCT, backendName: BACKEND, kernelFunc: sparseRowProductKernel });
+  for (const { kernelName, kernelFunc } of ROUNDING_KERNELS) {
+    if (tf.getKernel(kernelName, BACKEND) === undefined) tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
+  }
 }
