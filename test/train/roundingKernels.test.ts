@@ -19,17 +19,22 @@ import { inputs, inputTensor, paramsOf, randomNetwork } from '../support/tfjsBat
 
 const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer));
 
-/** f() with the rounding kernels registered (the kernels) and unregistered (the op chains). */
-function bothWays(f: () => tf.Tensor): { kernels: number[]; ops: number[] } {
-  const kernels = tf.tidy(() => bits(f()));
+/** f() with the rounding kernels unregistered (so spikeOps.ts takes the op chains), then registered again. */
+function withoutKernels<T>(f: () => T): T {
   const configs = ROUNDING_KERNELS.map(({ kernelName }) => tf.getKernel(kernelName, 'wasm') as KernelConfig);
   expect(configs.every((c) => c !== undefined)).toBe(true);
   for (const { kernelName } of ROUNDING_KERNELS) tf.unregisterKernel(kernelName, 'wasm');
   try {
-    return { kernels, ops: tf.tidy(() => bits(f())) };
+    return f();
   } finally {
     for (const c of configs) tf.registerKernel(c);
   }
+}
+
+/** f() with the rounding kernels registered (the kernels) and unregistered (the op chains). */
+function bothWays(f: () => tf.Tensor): { kernels: number[]; ops: number[] } {
+  const kernels = tf.tidy(() => bits(f()));
+  return { kernels, ops: withoutKernels(() => tf.tidy(() => bits(f()))) };
 }
 
 const EDGES = [0, -0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 0.5000001, 2 ** 23 - 0.5, -(2 ** 23 - 0.5), 2 ** 23 + 1, 2 ** 24 + 2, 1e-40, -1e-40, 3.4e38, Infinity, -Infinity];
@@ -140,14 +145,7 @@ describe('a network trains to the same bits with and without the rounding kernel
       return { outputs, grads };
     };
     const withKernels = tf.tidy(run);
-    const configs = ROUNDING_KERNELS.map(({ kernelName }) => tf.getKernel(kernelName, 'wasm') as KernelConfig);
-    for (const { kernelName } of ROUNDING_KERNELS) tf.unregisterKernel(kernelName, 'wasm');
-    let withOps: ReturnType<typeof run>;
-    try {
-      withOps = tf.tidy(run);
-    } finally {
-      for (const c of configs) tf.registerKernel(c);
-    }
+    const withOps = withoutKernels(() => tf.tidy(run));
     expect(withKernels).toEqual(withOps);
     // Not vacuous: errors reached the lowest layer.
     expect(withKernels.grads[0].some((b) => b !== 0 && b !== 0x80000000)).toBe(true);
