@@ -1,6 +1,12 @@
 /** The kernel on its own, with no actor, bus or order: integrate, residual, error compartment, increments. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NeuronLayerKernel } from '../../src/actors/kernels/neuronLayer.js';
+import { neuronRule, type VariantName } from '../../src/actors/kernels/neuronRule.js';
+import { standardSpike } from '../../src/actors/kernels/spikeFunctions.js';
+import { biasIndex, forEachConnection } from '../../src/network/connectivity.js';
+import { sizeOf } from '../../src/network/topology.js';
+import { spikeCaseArbitrary } from '../../src/verify/properties/arbitraries.js';
 import { parseCase } from '../../src/network/caseFile.js';
 import { Packet, type SpikeSink } from '../../src/streams/packet.js';
 import type { NeuronLayer } from '../../src/network/topology.js';
@@ -127,4 +133,55 @@ describe('NeuronLayerKernel', () => {
     });
     expect(parts).toEqual(out.spikes);
   });
+
+  it('single policy, every layer kind and rule: the spikes and potentials of the plain statement (each target of an event once, then its standard function, in neuron order)', () => {
+    const rules: VariantName[] = ['paper', 'threshold=strict', 'relu-negative=off'];
+    const scenario = spikeCaseArbitrary({ maxHidden: 3 }).chain((c) => {
+      const layers = c.network.layers.filter((l): l is NeuronLayer => l.kind !== 'flatten');
+      return fc.record({
+        layer: fc.constantFrom(...layers),
+        rule: fc.constantFrom(...rules),
+        events: fc.array(fc.tuple(fc.nat(), fc.integer({ min: -6, max: 6 }).filter((x) => x !== 0)), { minLength: 1, maxLength: 60 }),
+      });
+    });
+    let fired = 0;
+    fc.assert(
+      fc.property(scenario, ({ layer, rule: variant, events }) => {
+        const rule = neuronRule(variant);
+        const inputs = sizeOf(layer.inShape), n = sizeOf(layer.outShape);
+        const reached: [number, number][][] = Array.from({ length: inputs }, () => []);
+        forEachConnection(layer, (from, to, param) => reached[from].push([to, layer.kind === 'avgpool' ? layer.weight : layer.weights[param]]));
+        for (const row of reached) row.sort((a, b) => a[0] - b[0]);
+        const relu = layer.activation === 'relu';
+        const theta = layer.theta, fireAt = theta + (rule.threshold === 'strict' ? 1 : 0);
+        const V = Float64Array.from({ length: n }, (_, i) => (layer.kind === 'avgpool' ? 0 : layer.bias[biasIndex(layer, i)]));
+        const S = new Float64Array(n);
+        const expected: [number, number][] = [];
+        const p = new Packet(events.length);
+        for (const [source, x] of events) {
+          const j = source % inputs;
+          p.push(j, x);
+          for (const [i, w] of reached[j]) V[i] += x * w;
+          for (const [i] of reached[j]) {
+            const spike = standardSpike(V[i], fireAt, S[i], relu, rule.reluNegative);
+            if (spike === 0) continue;
+            V[i] -= spike * theta;
+            S[i] += spike;
+            expected.push([i, spike]);
+          }
+        }
+        const kernel = new NeuronLayerKernel(layer, { policy: 'single', isTop: false, upper: null, rule });
+        kernel.resetForward();
+        const out = collect();
+        kernel.integrateForward(p, out);
+        fired += expected.length;
+        expect(out.spikes).toEqual(expected);
+        expect(Array.from(kernel.V)).toEqual(Array.from(V));
+        expect(Array.from(kernel.S)).toEqual(Array.from(S));
+      }),
+      { numRuns: 400, seed: 11 },
+    );
+    expect(fired).toBeGreaterThan(1000);
+  });
 });
+

@@ -397,15 +397,17 @@ class ConvRows implements ForwardRows {
 }
 
 /** Pooling over whole channels: each source feeds one target (or none, in a dropped row or column). */
-class PoolRows implements ForwardRows {
+export class PoolRows implements ForwardRows {
   readonly storage = null;
   readonly maxRow = 1;
   readonly rowLengths: Int32Array;
   readonly V: Float64Array;
   readonly lowerFire: Float64Array;
   readonly neverFires: Float64Array;
-  private readonly target: Int32Array;
-  private weight: number;
+  /** Each source's one target among our neurons, or −1; the kernel walks these itself. */
+  readonly target: Int32Array;
+  /** The pool's one weight (refresh reads it again). */
+  weight: number;
 
   constructor(
     private readonly layer: AvgPoolLayer,
