@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NeuronLayerKernel } from '../../src/actors/kernels/neuronLayer.js';
 import { neuronRule, type VariantName } from '../../src/actors/kernels/neuronRule.js';
-import { standardSpike } from '../../src/actors/kernels/spikeFunctions.js';
+import { residualSpike, standardSpike } from '../../src/actors/kernels/spikeFunctions.js';
 import { biasIndex, forEachConnection } from '../../src/network/connectivity.js';
 import { sizeOf } from '../../src/network/topology.js';
 import { spikeCaseArbitrary } from '../../src/verify/properties/arbitraries.js';
@@ -134,8 +134,9 @@ describe('NeuronLayerKernel', () => {
     expect(parts).toEqual(out.spikes);
   });
 
-  it('single policy, every layer kind and rule: the spikes and potentials of the plain statement (each target of an event once, then its standard function, in neuron order)', () => {
-    const rules: VariantName[] = ['paper', 'threshold=strict', 'relu-negative=off'];
+  it('single policy, every layer kind and rule: the spikes and potentials of the plain statement (each target of an event once, then its standard function, in neuron order; then the residual phase)', () => {
+    // Not residual-tie=none: a neuron at exactly ±Θ/2 fires back and forth forever there (the kernel refuses it).
+    const rules: VariantName[] = ['paper', 'threshold=strict', 'relu-negative=off', 'residual-tie=strict'];
     const scenario = spikeCaseArbitrary({ maxHidden: 3 }).chain((c) => {
       const layers = c.network.layers.filter((l): l is NeuronLayer => l.kind !== 'flatten');
       return fc.record({
@@ -175,6 +176,18 @@ describe('NeuronLayerKernel', () => {
         const out = collect();
         kernel.integrateForward(p, out);
         fired += expected.length;
+        expect(out.spikes).toEqual(expected);
+        expect(Array.from(kernel.V)).toEqual(Array.from(V));
+        expect(Array.from(kernel.S)).toEqual(Array.from(S));
+        // Then the residual phase: each neuron in order, until its residual function returns 0.
+        for (let i = 0; i < n; i++) {
+          for (let r = residualSpike(V[i], theta, S[i], relu, rule.reluNegative, rule.residualTie); r !== 0; r = residualSpike(V[i], theta, S[i], relu, rule.reluNegative, rule.residualTie)) {
+            V[i] -= r * theta;
+            S[i] += r;
+            expected.push([i, r]);
+          }
+        }
+        kernel.residualForward(out);
         expect(out.spikes).toEqual(expected);
         expect(Array.from(kernel.V)).toEqual(Array.from(V));
         expect(Array.from(kernel.S)).toEqual(Array.from(S));

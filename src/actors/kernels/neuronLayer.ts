@@ -255,6 +255,10 @@ export class NeuronLayerKernel {
     const V = this.potential, place = this.place, S = this.S, theta = this.theta, { reluNegative, residualTie } = this.rule;
     for (let i = 0; i < place.length; i++) {
       const k = place[i];
+      // The residual function is 0 inside |2V| < Θ, whatever the tie rule, and below it where the
+      // neuron may not send −1 (its lower bound is −∞): most neurons end in one of the two.
+      const v = V[k];
+      if (2 * Math.abs(v) < theta || (v < 0 && this.lowerFire[k] === -Infinity)) continue;
       let left = this.residualLimit(V[k], theta);
       for (let s = residualSpike(V[k], theta, S[i], this.relu, reluNegative, residualTie); s !== 0; s = residualSpike(V[k], theta, S[i], this.relu, reluNegative, residualTie)) {
         if (left-- === 0) this.neverQuiet('forward', i, V[k], theta);
@@ -327,7 +331,7 @@ export class NeuronLayerKernel {
     if (!this.rule.residual) return;
     const U = this.U, E = this.E, thetaBp = this.thetaBp, tie = this.rule.residualTie;
     for (let i = 0; i < U.length; i++) {
-      if (this.fPrime[i] === 0) continue;
+      if (this.fPrime[i] === 0 || 2 * Math.abs(U[i]) < thetaBp) continue;
       let left = this.residualLimit(U[i], thetaBp);
       for (let z = residualSpike(U[i], thetaBp, E[i], false, true, tie); z !== 0; z = residualSpike(U[i], thetaBp, E[i], false, true, tie)) {
         if (left-- === 0) this.neverQuiet('backward', i, U[i], thetaBp);
