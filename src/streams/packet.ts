@@ -34,6 +34,17 @@ export class Packet implements PacketView {
     this.value[this.length] = value;
     this.length++;
   }
+
+  /** Append `count` events of `from` from its event `start` (room for them is the caller's). */
+  pushFrom(from: PacketView, start: number, count: number): void {
+    // A loop, not set(subarray): pieces are short, and two views per call cost more than the copy.
+    const index = this.index, value = this.value, fromIndex = from.index, fromValue = from.value;
+    for (let k = 0, at = this.length; k < count; k++, at++) {
+      index[at] = fromIndex[start + k];
+      value[at] = fromValue[start + k];
+    }
+    this.length += count;
+  }
 }
 
 export const DEFAULT_PACKET_CAPACITY = 1024;

@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NeuronLayerKernel } from '../../src/actors/kernels/neuronLayer.js';
-import { neuronRule, type VariantName } from '../../src/actors/kernels/neuronRule.js';
+import { neuronRule, type NeuronRule, type VariantName } from '../../src/actors/kernels/neuronRule.js';
+import { forwardRows } from '../../src/actors/kernels/forwardRows.js';
 import { residualSpike, standardSpike } from '../../src/actors/kernels/spikeFunctions.js';
 import { biasIndex, forEachConnection } from '../../src/network/connectivity.js';
 import { sizeOf } from '../../src/network/topology.js';
@@ -147,54 +148,121 @@ describe('NeuronLayerKernel', () => {
     });
     let fired = 0;
     fc.assert(
-      fc.property(scenario, ({ layer, rule: variant, events }) => {
-        const rule = neuronRule(variant);
-        const inputs = sizeOf(layer.inShape), n = sizeOf(layer.outShape);
-        const reached: [number, number][][] = Array.from({ length: inputs }, () => []);
-        forEachConnection(layer, (from, to, param) => reached[from].push([to, layer.kind === 'avgpool' ? layer.weight : layer.weights[param]]));
-        for (const row of reached) row.sort((a, b) => a[0] - b[0]);
-        const relu = layer.activation === 'relu';
-        const theta = layer.theta, fireAt = theta + (rule.threshold === 'strict' ? 1 : 0);
-        const V = Float64Array.from({ length: n }, (_, i) => (layer.kind === 'avgpool' ? 0 : layer.bias[biasIndex(layer, i)]));
-        const S = new Float64Array(n);
-        const expected: [number, number][] = [];
-        const p = new Packet(events.length);
-        for (const [source, x] of events) {
-          const j = source % inputs;
-          p.push(j, x);
-          for (const [i, w] of reached[j]) V[i] += x * w;
-          for (const [i] of reached[j]) {
-            const spike = standardSpike(V[i], fireAt, S[i], relu, rule.reluNegative);
-            if (spike === 0) continue;
-            V[i] -= spike * theta;
-            S[i] += spike;
-            expected.push([i, spike]);
-          }
-        }
-        const kernel = new NeuronLayerKernel(layer, { policy: 'single', isTop: false, upper: null, rule });
-        kernel.resetForward();
-        const out = collect();
-        kernel.integrateForward(p, out);
-        fired += expected.length;
-        expect(out.spikes).toEqual(expected);
-        expect(Array.from(kernel.V)).toEqual(Array.from(V));
-        expect(Array.from(kernel.S)).toEqual(Array.from(S));
-        // Then the residual phase: each neuron in order, until its residual function returns 0.
-        for (let i = 0; i < n; i++) {
-          for (let r = residualSpike(V[i], theta, S[i], relu, rule.reluNegative, rule.residualTie); r !== 0; r = residualSpike(V[i], theta, S[i], relu, rule.reluNegative, rule.residualTie)) {
-            V[i] -= r * theta;
-            S[i] += r;
-            expected.push([i, r]);
-          }
-        }
-        kernel.residualForward(out);
-        expect(out.spikes).toEqual(expected);
-        expect(Array.from(kernel.V)).toEqual(Array.from(V));
-        expect(Array.from(kernel.S)).toEqual(Array.from(S));
+      fc.property(scenario, ({ layer, rule, events }) => {
+        fired += plainStatementHolds(layer, neuronRule(rule), events, [events.length]);
       }),
       { numRuns: 400, seed: 11 },
     );
     expect(fired).toBeGreaterThan(1000);
   });
+
+  it('a wide convolution on int32 potentials, kept or left for float64 mid-example (packets past the allowance of large weights): the plain statement still', () => {
+    // 16×12×12 → 24×8×8, 5×5: channels last in a row memory, so int32 compartments. Weights up to
+    // 2^24 or 2^26 leave an allowance of about 2^7 or 2^5 in Σ|x|; up to 2^12, of about 2^19 (never left here).
+    const scenario = fc.record({
+      bits: fc.constantFrom(4, 12, 24, 26),
+      seed: fc.integer(),
+      rule: fc.constantFrom<VariantName>('paper', 'threshold=strict', 'relu-negative=off'),
+      relu: fc.boolean(),
+      // Random events, or one source sending the same value again and again (so that potentials below
+      // a relu neuron's reach drift without bound: past 2^31 where the int32 compartments were not left).
+      events: fc.oneof(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: -6, max: 6 }).filter((x) => x !== 0)), { minLength: 30, maxLength: 120 }),
+        fc.tuple(fc.nat(), fc.constantFrom(-6, 6), fc.integer({ min: 30, max: 120 })).map(([j, x, n]) => Array.from({ length: n }, (): [number, number] => [j, x])),
+      ),
+      cuts: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 6 }),
+    });
+    let narrowed = 0, widened = 0, fired = 0;
+    fc.assert(
+      fc.property(scenario, ({ bits, seed, rule, relu, events, cuts }) => {
+        let s = seed | 0;
+        const draw = (max: number) => ((((s = (Math.imul(s, 1103515245) + 12345) | 0) >>> 0) / 2 ** 32) * (2 * max + 1) | 0) - max;
+        const wMax = 2 ** bits, channels = 24, inChannels = 16;
+        const network = parseCase({
+          format: 'spikegrad-case/1',
+          inputShape: [inChannels, 12, 12],
+          layers: [
+            { kind: 'conv2d', channels, kernel: 5, activation: relu ? 'relu' : 'linear', theta: Math.max(1, Math.abs(draw(2 * wMax))), thetaBp: 4,
+              weights: Array.from({ length: channels * inChannels * 25 }, () => draw(wMax)), bias: Array.from({ length: channels }, () => draw(wMax)) },
+            { kind: 'flatten' },
+            { kind: 'dense', units: 2, theta: 5, thetaBp: 4, weights: Array.from({ length: 2 * channels * 64 }, () => 1), bias: [0, 0] },
+          ],
+          input: Array.from({ length: inChannels * 144 }, () => 0),
+          target: 0,
+          alpha: 10,
+        }).network;
+        const conv = network.layers[0] as NeuronLayer;
+        const rows = forwardRows(conv, 0, sizeOf(conv.outShape));
+        expect(rows.narrow).not.toBeNull();
+        const allowance = rows.narrow!.allowance;
+        // Where the packets' Σ|x| passes the allowance, the kernel leaves the int32 compartments at that packet.
+        const total = events.reduce((t, [, x]) => t + Math.abs(x), 0);
+        if (total > allowance) widened++;
+        else narrowed++;
+        fired += plainStatementHolds(conv, neuronRule(rule), events, cuts);
+      }),
+      { numRuns: 40, seed: 12 },
+    );
+    expect(narrowed).toBeGreaterThan(10);
+    expect(widened).toBeGreaterThan(5);
+    expect(fired).toBeGreaterThan(1000);
+  });
 });
+
+/**
+ * The kernel's single policy against the plain statement of the rule: each event adds x·w to every
+ * target it reaches, then each of those targets, in neuron order, evaluates its standard function;
+ * then the residual phase, neuron by neuron. The events arrive in packets of the sizes `cuts` (the
+ * last one repeated). Returns the spikes fired.
+ */
+function plainStatementHolds(layer: NeuronLayer, rule: NeuronRule, events: [number, number][], cuts: number[]): number {
+  const inputs = sizeOf(layer.inShape), n = sizeOf(layer.outShape);
+  const reached: [number, number][][] = Array.from({ length: inputs }, () => []);
+  forEachConnection(layer, (from, to, param) => reached[from].push([to, layer.kind === 'avgpool' ? layer.weight : layer.weights[param]]));
+  for (const row of reached) row.sort((a, b) => a[0] - b[0]);
+  const relu = layer.activation === 'relu';
+  const theta = layer.theta, fireAt = theta + (rule.threshold === 'strict' ? 1 : 0);
+  const V = Float64Array.from({ length: n }, (_, i) => (layer.kind === 'avgpool' ? 0 : layer.bias[biasIndex(layer, i)]));
+  const S = new Float64Array(n);
+  const expected: [number, number][] = [];
+  const packets: Packet[] = [];
+  let p = new Packet(events.length);
+  for (const [source, x] of events) {
+    if (p.length === cuts[Math.min(packets.length, cuts.length - 1)]) {
+      packets.push(p);
+      p = new Packet(events.length);
+    }
+    const j = source % inputs;
+    p.push(j, x);
+    for (const [i, w] of reached[j]) V[i] += x * w;
+    for (const [i] of reached[j]) {
+      const spike = standardSpike(V[i], fireAt, S[i], relu, rule.reluNegative);
+      if (spike === 0) continue;
+      V[i] -= spike * theta;
+      S[i] += spike;
+      expected.push([i, spike]);
+    }
+  }
+  packets.push(p);
+  const kernel = new NeuronLayerKernel(layer, { policy: 'single', isTop: false, upper: null, rule });
+  kernel.resetForward();
+  const out = collect();
+  for (const packet of packets) kernel.integrateForward(packet, out);
+  expect(out.spikes).toEqual(expected);
+  expect(Array.from(kernel.V)).toEqual(Array.from(V));
+  expect(Array.from(kernel.S)).toEqual(Array.from(S));
+  // Then the residual phase: each neuron in order, until its residual function returns 0.
+  for (let i = 0; i < n; i++) {
+    for (let r = residualSpike(V[i], theta, S[i], relu, rule.reluNegative, rule.residualTie); r !== 0; r = residualSpike(V[i], theta, S[i], relu, rule.reluNegative, rule.residualTie)) {
+      V[i] -= r * theta;
+      S[i] += r;
+      expected.push([i, r]);
+    }
+  }
+  kernel.residualForward(out);
+  expect(out.spikes).toEqual(expected);
+  expect(Array.from(kernel.V)).toEqual(Array.from(V));
+  expect(Array.from(kernel.S)).toEqual(Array.from(S));
+  return expected.length;
+}
 

@@ -12,7 +12,7 @@ import { biasIndex } from '../../network/connectivity.js';
 import { sizeOf, type NeuronLayer } from '../../network/topology.js';
 import type { PacketView, SpikeSink } from '../../streams/packet.js';
 import { errorRows, type ErrorRows } from './errorRows.js';
-import { forwardRows, PoolRows, type ForwardRows } from './forwardRows.js';
+import { forwardRows, NARROW_NO_LOWER, PoolRows, type Compartment, type ForwardRows } from './forwardRows.js';
 import { incrementRows, type IncrementRows } from './incrementRows.js';
 import { QuiescenceError } from '../../errors.js';
 import { PAPER_RULE, type NeuronRule } from './neuronRule.js';
@@ -65,8 +65,15 @@ export class NeuronLayerKernel {
   private readonly burst: boolean;
   private readonly isTop: boolean;
   private readonly forward: ForwardRows;
-  /** The forward compartment where the rows keep it: neuron i's potential is potential[place[i]]. */
-  private readonly potential: Float64Array;
+  /**
+   * The forward compartment where the rows keep it: neuron i's potential is potential[place[i]]. The
+   * rows' int32 compartments where they have them and the example stays within their allowance
+   * (`narrowLeft` ≥ 0: what is left of it), else the float64 ones; `lowerFire` and `neverFires` with it.
+   */
+  private potential: Compartment;
+  private narrowLeft = -1;
+  /** lowerFire where a neuron may not fire −1: −∞, or NARROW_NO_LOWER in int32 compartments. */
+  private noLower = -Infinity;
   private readonly place: Int32Array;
   /** V in neuron order, gathered on request where the rows keep another order (else null: `potential` is it). */
   private readonly neuronOrderV: Float64Array | null;
@@ -76,10 +83,10 @@ export class NeuronLayerKernel {
   private readonly biasOf: Int32Array;
   /** Scratch: the targets one event pushed to ±Θ. */
   private readonly crossings: Int32Array;
-  /** Per neuron, the potential at or below which it may fire −1 (−Θ, or −∞ while it may not); kept with S. */
-  private readonly lowerFire: Float64Array;
-  /** All −∞: integrating without firing. */
-  private readonly neverFires: Float64Array;
+  /** Per neuron, the potential at or below which it may fire −1 (−Θ, or `noLower` while it may not); kept with S. */
+  private lowerFire: Compartment;
+  /** All `noLower`: integrating without firing. */
+  private neverFires: Compartment;
   /** Values feeding this layer (input or S below), needed for increments. */
   private lowerS: Float64Array = new Float64Array(0);
   /** The rows no longer match the weights (see weightsChanged). */
@@ -127,7 +134,8 @@ export class NeuronLayerKernel {
    */
   get V(): Float64Array {
     const V = this.neuronOrderV;
-    if (V === null) return this.potential;
+    // Rows in neuron order have no int32 compartments: their float64 V is the potential.
+    if (V === null) return this.forward.V;
     const potential = this.potential, place = this.place;
     for (let i = 0; i < V.length; i++) V[i] = potential[place[i]];
     return V;
@@ -135,7 +143,7 @@ export class NeuronLayerKernel {
 
   /** Where neuron i may fire −1 given its count s: the standard function's lower branch, as a bound. */
   private lowerFireAt(s: number): number {
-    return !this.relu || (this.rule.reluNegative && s > 0) ? -this.fireTheta : -Infinity;
+    return !this.relu || (this.rule.reluNegative && s > 0) ? -this.fireTheta : this.noLower;
   }
 
   /** The layer's weights (or those above, which the error rows hold) changed in place: lay the rows out again before the next example. */
@@ -150,6 +158,7 @@ export class NeuronLayerKernel {
       this.errors?.refresh();
       this.stale = false;
     }
+    this.useCompartments(this.forward.narrow !== null && this.forward.narrow.allowance > 0);
     const bias = this.layer.kind === 'avgpool' ? null : this.layer.bias;
     const potential = this.potential, place = this.place;
     for (let i = 0; i < place.length; i++) {
@@ -161,6 +170,42 @@ export class NeuronLayerKernel {
     this.U.fill(0);
     this.E.fill(0);
     this.fPrime.fill(0);
+  }
+
+  /**
+   * The rows' int32 compartments (`narrow`, from the start of an example) or their float64 ones; moving
+   * to the float64 ones mid-example copies V and lowerFire over.
+   */
+  private useCompartments(narrow: boolean): void {
+    const rows = this.forward;
+    if (narrow) {
+      ({ V: this.potential, lowerFire: this.lowerFire, neverFires: this.neverFires } = rows.narrow!);
+      this.narrowLeft = rows.narrow!.allowance;
+      this.noLower = NARROW_NO_LOWER;
+      return;
+    }
+    if (this.narrowLeft >= 0) {
+      const V = rows.V, lowerFire = rows.lowerFire, from = this.potential, fromLower = this.lowerFire;
+      for (let k = 0; k < V.length; k++) {
+        V[k] = from[k];
+        lowerFire[k] = fromLower[k] === NARROW_NO_LOWER ? -Infinity : fromLower[k];
+      }
+    }
+    ({ V: this.potential, lowerFire: this.lowerFire, neverFires: this.neverFires } = rows);
+    this.narrowLeft = -1;
+    this.noLower = -Infinity;
+  }
+
+  /** Int32 compartments take this packet if its values are integers whose Σ|x| is within what is left of their allowance; else they are left. */
+  private admitNarrow(value: Float64Array, length: number): void {
+    let sum = 0;
+    for (let e = 0; e < length; e++) {
+      const x = value[e];
+      if ((x | 0) !== x) return this.useCompartments(false);
+      sum += x < 0 ? -x : x;
+    }
+    if (sum > this.narrowLeft) return this.useCompartments(false);
+    this.narrowLeft -= sum;
   }
 
   clearIncrements(): void {
@@ -179,6 +224,7 @@ export class NeuronLayerKernel {
   }
 
   private integrate(p: PacketView, out: SpikeSink, fire: boolean): void {
+    if (this.narrowLeft >= 0) this.admitNarrow(p.value, p.length);
     const rows = this.forward, lengths = rows.rowLengths, V = this.potential, crossings = this.crossings;
     // Thresholds no potential reaches: the row is added, nobody fires.
     const theta = fire ? this.fireTheta : Infinity;
@@ -243,6 +289,8 @@ export class NeuronLayerKernel {
   /** A forward spike s of our neuron `neuron` (global index) taken from a log: V −= s·Θ, S += s. */
   applyForwardSpike(neuron: number, s: number): void {
     const i = neuron - this.lo, k = this.place[i];
+    // A logged spike is not bounded by the arrivals: float64 from here on.
+    if (this.narrowLeft >= 0) this.useCompartments(false);
     this.potential[k] -= s * this.theta;
     this.S[i] += s;
     this.lowerFire[k] = this.lowerFireAt(this.S[i]);
@@ -258,7 +306,7 @@ export class NeuronLayerKernel {
       // The residual function is 0 inside |2V| < Θ, whatever the tie rule, and below it where the
       // neuron may not send −1 (its lower bound is −∞): most neurons end in one of the two.
       const v = V[k];
-      if (2 * Math.abs(v) < theta || (v < 0 && this.lowerFire[k] === -Infinity)) continue;
+      if (2 * Math.abs(v) < theta || (v < 0 && this.lowerFire[k] === this.noLower)) continue;
       let left = this.residualLimit(V[k], theta);
       for (let s = residualSpike(V[k], theta, S[i], this.relu, reluNegative, residualTie); s !== 0; s = residualSpike(V[k], theta, S[i], this.relu, reluNegative, residualTie)) {
         if (left-- === 0) this.neverQuiet('forward', i, V[k], theta);

@@ -36,9 +36,12 @@ export const split = (): Order => (ctx) => (source: Observable<Envelope>): Obser
           typical = p.length;
           newCut();
         }
-        for (let k = 0; k < p.length; k++) {
-          if (held === null) held = ctx.pool.acquire();
-          held.push(p.index[k], p.value[k]);
+        // Up to the next cut at a time: the same pieces as event by event, copied as runs.
+        for (let k = 0; k < p.length; ) {
+          held ??= ctx.pool.acquire();
+          const take = Math.min(cut - held.length, p.length - k);
+          held.pushFrom(p, k, take);
+          k += take;
           if (held.length >= cut) emitHeld();
         }
         ctx.pool.release(p);

@@ -1,7 +1,7 @@
 /** The rows' wasm loops against the same arithmetic as JavaScript: identical V and crossings, exactly. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { forwardRows, type ForwardRows } from '../../../src/actors/kernels/forwardRows.js';
+import { forwardRows, NARROW_NO_LOWER, type ForwardRows } from '../../../src/actors/kernels/forwardRows.js';
 import { sizeOf, type Conv2dLayer, type DenseLayer, type NeuronLayer } from '../../../src/network/topology.js';
 import { spikeCaseArbitrary } from '../../../src/verify/properties/arbitraries.js';
 import { assembleWat, ROWS_WAT } from '../../../scripts/buildWasm.js';
@@ -37,10 +37,11 @@ const scenario = (layer: fc.Arbitrary<NeuronLayer>) =>
 /**
  * Runs the events through the rows' own compartments (wasm, in the rows' order), through copies of
  * them in neuron order by the rows' JavaScript (on their own weight layout), and through copies by
- * the JavaScript of `reference` (rows on the heap, in channel planes): all three exactly equal.
+ * the JavaScript of `reference` (rows on the heap, in channel planes), and where the rows have them
+ * through their int32 compartments (wasm, four lanes): all exactly equal.
  */
 function compare(rows: ForwardRows, reference: ForwardRows, events: [number, number][], theta: number, fires: boolean, seed: number) {
-  const m = rows.V.length;
+  const m = rows.V.length, narrow = rows.narrow;
   const place = rows.storage ?? Int32Array.from({ length: m }, (_, i) => i);
   let s = seed | 0;
   const next = () => ((s = (Math.imul(s, 1103515245) + 12345) | 0) >>> 16) % 9;
@@ -50,10 +51,14 @@ function compare(rows: ForwardRows, reference: ForwardRows, events: [number, num
     lowerFire[i] = next() < 3 ? -Infinity : -(next() + 1);
     rows.V[place[i]] = V[i];
     rows.lowerFire[place[i]] = lowerFire[i];
+    if (narrow) {
+      narrow.V[place[i]] = V[i];
+      narrow.lowerFire[place[i]] = lowerFire[i] === -Infinity ? NARROW_NO_LOWER : lowerFire[i];
+    }
   }
   const V2 = V.slice(), lowerFire2 = lowerFire.slice(), never = new Float64Array(m).fill(-Infinity);
   const size = Math.max(1, rows.maxRow);
-  const fast = new Int32Array(size), slow = new Int32Array(size), ref = new Int32Array(size);
+  const fast = new Int32Array(size), slow = new Int32Array(size), ref = new Int32Array(size), four = new Int32Array(size);
   const th = fires ? theta : Infinity;
   for (const [j, x] of events) {
     const a = rows.accumulate(j, x, rows.V, fires ? rows.lowerFire : rows.neverFires, th, fast);
@@ -63,7 +68,12 @@ function compare(rows: ForwardRows, reference: ForwardRows, events: [number, num
     expect(b).toBe(c);
     expect(Array.from(fast.subarray(0, a))).toEqual(Array.from(ref.subarray(0, c)));
     expect(Array.from(slow.subarray(0, b))).toEqual(Array.from(ref.subarray(0, c)));
+    if (narrow) {
+      const d = rows.accumulate(j, x, narrow.V, fires ? narrow.lowerFire : narrow.neverFires, th, four);
+      expect(Array.from(four.subarray(0, d))).toEqual(Array.from(ref.subarray(0, c)));
+    }
   }
+  if (narrow) expect(Array.from(place, (k) => narrow.V[k])).toEqual(Array.from(V2));
   expect(Array.from(place, (k) => rows.V[k])).toEqual(Array.from(V2));
   expect(Array.from(V)).toEqual(Array.from(V2));
 }
@@ -98,6 +108,7 @@ describe('forward rows: wasm loops', () => {
       fc.property(scenario(convLayer), ({ layer, bounds, events, theta, fires, seed }) => {
         const rows = forwardRows(layer, bounds[0], bounds[1], 'memory', layout);
         expect(rows.storage === null).toBe(layout === 'planes');
+        expect(rows.narrow === null).toBe(layout === 'planes');
         compare(rows, forwardRows(layer, bounds[0], bounds[1], 'heap'), events, theta, fires, seed);
       }),
       { seed: 14, numRuns: 300 },

@@ -9,6 +9,8 @@ export interface RowLoops {
   row(wa: number, va: number, count: number, lfDelta: number, vPtr: number, crossPtr: number, x: number, theta: number): number;
   conv(runBegin: number, runEnd: number, runAtPtr: number, runTapPtr: number, runLengthPtr: number, wBase: number, tapBytes: number, vPtr: number, lfDelta: number, crossPtr: number, n: number, planeBytes: number, x: number, theta: number): number;
   convLast(rBegin: number, rEnd: number, atPtr: number, tapPtr: number, wBase: number, n: number, vPtr: number, lfDelta: number, crossPtr: number, x: number, theta: number): number;
+  /** convLast on int32 compartments and weights (x and θ int32). */
+  convLast32(rBegin: number, rEnd: number, atPtr: number, tapPtr: number, wBase: number, n: number, vPtr: number, lfDelta: number, crossPtr: number, x: number, theta: number): number;
 }
 
 const PAGE = 65536;
