@@ -390,14 +390,11 @@ class ConvRows implements ForwardRows {
     let crossed: number;
     const narrow = this.narrow;
     if (narrow !== null && V === narrow.V && (lowerFire === narrow.lowerFire || lowerFire === narrow.neverFires)) {
-      const n = this.channels, plane = this.plane, found = this.found, ptrs = this.narrowPtrs, vPtr = V.byteOffset;
+      const n = this.channels, ptrs = this.narrowPtrs, vPtr = V.byteOffset;
       if (n === 0) return 0;
       crossed = this.loops!.convLast32(start[p], start[p + 1], ptrs[0], ptrs[1], ptrs[2] + c * this.taps * n * 4,
         n, vPtr, lowerFire.byteOffset - vPtr, ptrs[3], x, theta > NARROW_MAX ? NARROW_MAX + 1 : theta);
-      for (let k = 0; k < crossed; k++) {
-        const s = found[k], at = (s / n) | 0;
-        crossings[k] = (s - at * n) * plane + at;
-      }
+      this.toNeuronIndices(crossed, crossings);
     } else if (this.loops !== null && V === this.V && (lowerFire === this.lowerFire || lowerFire === this.neverFires)) {
       const n = this.channels, taps = this.taps;
       if (n === 0) return 0;
@@ -412,16 +409,21 @@ class ConvRows implements ForwardRows {
       }
       crossed = this.loops.convLast(start[p], start[p + 1], this.at.byteOffset, this.tap.byteOffset, this.weights.byteOffset + c * taps * n * 8,
         n, vPtr, lowerFire.byteOffset - vPtr, found.byteOffset, x, theta);
-      // Storage index at·n + q → neuron index q·plane + at.
-      for (let k = 0; k < crossed; k++) {
-        const s = found[k], at = (s / n) | 0;
-        crossings[k] = (s - at * n) * plane + at;
-      }
+      this.toNeuronIndices(crossed, crossings);
     } else crossed = this.addRows(start[p], start[p + 1], c, x, V, lowerFire, theta, crossings);
     // Walked by position then channel; emitted by neuron index.
     if (crossed >= BY_CHANNEL_FROM) this.sortByChannel(crossings, crossed);
     else if (crossed > 1) insertionSort(crossings, crossed);
     return crossed;
+  }
+
+  /** The first `crossed` crossings the channels-last loops found, storage index at·n + q, as neuron indices q·plane + at. */
+  private toNeuronIndices(crossed: number, crossings: Int32Array): void {
+    const found = this.found, n = this.channels, plane = this.plane;
+    for (let k = 0; k < crossed; k++) {
+      const s = found[k], at = (s / n) | 0;
+      crossings[k] = (s - at * n) * plane + at;
+    }
   }
 
   /** The rows of one event as JavaScript, on arrays in neuron order (compartments outside the row memory). */
