@@ -46,6 +46,7 @@ const trainOptions = {
   elastic: number({ min: 0, max: 100, default: '0', placeholder: '<px>', description: 'tfjs engine: augment by elastic distortions (Simard et al. 2003): uniform random displacements smoothed by a Gaussian of width --elastic-sigma, scaled to PX pixels (seeded; 34 is the paper\'s value for 28×28 digits)' }),
   elasticSigma: number({ above: 0, max: 20, default: String(DEFAULT_ELASTIC_SIGMA), placeholder: '<px>', description: 'tfjs engine: width σ of the Gaussian that smooths the elastic field, in pixels' }),
   dropout: number({ min: 0, below: 1, default: '0', placeholder: '<p>', description: "tfjs engine: dropout rate 1 − 1/k (0.5, 0.6667, 0.75, …) of the hidden dense layers' outputs while training; a kept unit counts k times (seeded; the exported network has none)" }),
+  ema: number({ min: 0, below: 1, default: '0', placeholder: '<β>', description: 'tfjs engine: keep an exponential moving average of the weights with decay β per step (0.9998 ≈ a half-life of 3,500 steps; warmed up as min(β, (1+t)/(10+t))); the average is what each epoch validates and exports, the live weights are scored beside it (0: none)' }),
   weightBits: integer({ min: 2, max: 24, default: String(DEFAULT_WEIGHT_BITS), description: 'tfjs engine: bits of the largest weight of each layer on export (sets its power-of-two Θ)' }),
   seed: seedOption('seed of initialisation, shuffling and augmentation'),
   limit: integer({ min: 1, description: 'use only the first N training images (default: all of the training split)' }),
@@ -83,6 +84,7 @@ const CONFIGURATION: Partial<Record<keyof TrainValues, (c: Config) => unknown>> 
   elastic: (c) => c.elastic ?? 0,
   elasticSigma: (c) => c.elasticSigma ?? DEFAULT_ELASTIC_SIGMA,
   dropout: (c) => c.dropout ?? 0,
+  ema: (c) => c.optimizer.averageDecay ?? 0,
   weightBits: (c) => c.weightBits,
   seed: (c) => c.seed,
   limit: (c) => c.limit ?? undefined,
@@ -108,7 +110,7 @@ function configFrom(o: TrainValues): Config {
     batch: o.batch,
     alpha: o.alpha,
     seed: o.seed,
-    optimizer: { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: 'cosine' },
+    optimizer: { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: 'cosine', ...(o.ema > 0 ? { averageDecay: o.ema } : {}) },
     validationSamples: o.valSamples,
     inputScale: DEFAULT_HYPERPARAMETERS.inputScale,
     workers: o.workers,
@@ -161,6 +163,7 @@ export const trainCommand = defineCommand({
       }
       if (o.flip) throw new InputError('--flip: augmentation belongs to the tfjs engine; the exact engine trains on the images as they are');
       if (o.dropout > 0) throw new InputError('--dropout: dropout belongs to the tfjs engine; the exact engine trains the integer network as it is');
+      if (o.ema > 0) throw new InputError('--ema: the weight average belongs to the tfjs engine; the exact engine\'s model is its integer network as trained');
       for (const key of ['backend', 'weightBits'] as const) {
         if (given(key)) throw new InputError(`--${key === 'weightBits' ? 'weight-bits' : key}: belongs to the tfjs engine; the exact engine trains the integer network itself`);
       }
@@ -191,14 +194,15 @@ export const trainCommand = defineCommand({
     const say = (line: string) => (o.json ? process.stderr.write(`${line}\n`) : console.log(line));
     const engineName = config.engine === 'tfjs' ? `tfjs engine (backend ${config.backend})` : 'exact engine';
     const at = resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : '';
-    say(`training on ${train.count} ${config.dataset} images (${validationCount} validation, ${testCount} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s)${describeAugmentation(config)}, seed ${config.seed}${at}`);
+    say(`training on ${train.count} ${config.dataset} images (${validationCount} validation, ${testCount} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s)${describeAugmentation(config)}${(config.optimizer.averageDecay ?? 0) > 0 ? `, weight average β ${config.optimizer.averageDecay} (validated and exported)` : ''}, seed ${config.seed}${at}`);
 
     let bar: Progress | null = null;
     let barEpoch = -1;
     let stop = false;
     let backend = config.engine === 'tfjs' ? config.backend : 'integer ANN';
+    const averaged = (config.optimizer.averageDecay ?? 0) > 0;
     const history: EpochRecord[] = [...((resume?.progress.history ?? []) as unknown as EpochRecord[])];
-    const chartTitle = () => `${config.dataset}: ${config.gradient} gradient, ${config.engine === 'tfjs' ? `tfjs engine on ${backend}` : 'exact engine'}, α ${config.alpha}, lr ${config.optimizer.lr}, batch ${config.batch}${(config.dropout ?? 0) > 0 ? `, dropout ${config.dropout}` : ''}, seed ${config.seed}`;
+    const chartTitle = () => `${config.dataset}: ${config.gradient} gradient, ${config.engine === 'tfjs' ? `tfjs engine on ${backend}` : 'exact engine'}, α ${config.alpha}, lr ${config.optimizer.lr}, batch ${config.batch}${(config.dropout ?? 0) > 0 ? `, dropout ${config.dropout}` : ''}${averaged ? `, weight average β ${config.optimizer.averageDecay}` : ''}, seed ${config.seed}`;
     const sample = Array.from({ length: Math.min(o.sparsitySamples, train.count) }, (_, i) => imageAt(train, i));
     const hooks: TrainHooks = {
       ...(sample.length > 0 ? { measure: (model: Network) => ({ sparsity: new SparsityMeter(model).measure(sample, train.labels, config.alpha) }) } : {}),
@@ -219,7 +223,7 @@ export const trainCommand = defineCommand({
         history.push(record);
         await writeSvg(plot, accuracyChart(history, chartTitle()));
         if (sample.length > 0) await writeSvg(sparsityPlot, sparsityChart(history, `${chartTitle()}; integer ANN best case on ${sample.length} training images`));
-        say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} % (integer network), ${record.imagesPerSecond.toFixed(0)} img/s${record.backpropagatedShare === undefined ? '' : ` (backward on ${(100 * record.backpropagatedShare).toFixed(0)} %)`}, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
+        say(`epoch ${record.epoch}/${config.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.trainAccuracy).toFixed(2)} %, validation ${(100 * record.validationAccuracy).toFixed(2)} % (integer network${averaged ? ' of the weight average' : ''})${record.liveValidationAccuracy === undefined ? '' : `, ${(100 * record.liveValidationAccuracy).toFixed(2)} % live`}, ${record.imagesPerSecond.toFixed(0)} img/s${record.backpropagatedShare === undefined ? '' : ` (backward on ${(100 * record.backpropagatedShare).toFixed(0)} %)`}, ${record.seconds.toFixed(1)} s${isBest ? ' (best, saved)' : ''}`);
       },
       onBackend: (name) => {
         backend = name;

@@ -39,7 +39,8 @@ function title(text: string, subtitle?: string): { text: string; subtitle?: stri
 export function accuracyChart(history: readonly EpochRecord[], heading: string): TopLevelSpec {
   const accuracy = history.flatMap((h) => [
     { epoch: h.epoch, series: 'train (during the epoch)', value: h.trainAccuracy },
-    { epoch: h.epoch, series: 'validation (exported integer network)', value: h.validationAccuracy },
+    { epoch: h.epoch, series: h.liveValidationAccuracy === undefined ? 'validation (exported integer network)' : 'validation (exported integer network, weight average)', value: h.validationAccuracy },
+    ...(h.liveValidationAccuracy === undefined ? [] : [{ epoch: h.epoch, series: 'validation (exported integer network, live weights)', value: h.liveValidationAccuracy }]),
   ]);
   const loss = history.map((h) => ({ epoch: h.epoch, series: 'train loss', value: h.loss }));
   const x = { field: 'epoch', type: 'quantitative' as const, axis: { tickMinStep: 1, ...FONT }, scale: { domainMin: 1 } };

@@ -48,6 +48,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   for (const [name, t] of model.tensors) tensors.set(`model.${name}`, t);
   c.optimizer.master.forEach((m, k) => tensors.set(`optimizer.master.${k}`, { dtype: 'F64', shape: [m.length], data: m }));
   c.optimizer.velocity.forEach((v, k) => tensors.set(`optimizer.velocity.${k}`, { dtype: 'F64', shape: [v.length], data: v }));
+  c.optimizer.average?.forEach((a, k) => tensors.set(`optimizer.average.${k}`, { dtype: 'F64', shape: [a.length], data: a }));
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(model.metadata)) metadata[`model.${k}`] = v;
   metadata.format = CHECKPOINT_FORMAT;
@@ -66,10 +67,12 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
   const modelTensors = new Map<string, Tensor>();
   const master: Float64Array[] = [];
   const velocity: Float64Array[] = [];
+  const average: Float64Array[] = [];
   for (const [name, t] of tensors) {
     if (name.startsWith('model.')) modelTensors.set(name.slice(6), t);
     else if (name.startsWith('optimizer.master.')) master[Number(name.slice(17))] = t.data;
     else if (name.startsWith('optimizer.velocity.')) velocity[Number(name.slice(19))] = t.data;
+    else if (name.startsWith('optimizer.average.')) average[Number(name.slice(18))] = t.data;
   }
   const modelMeta = Object.fromEntries(Object.entries(metadata).filter(([k]) => k.startsWith('model.')).map(([k, v]) => [k.slice(6), v]));
   const { network } = decodeModel(encodeSafetensors(modelTensors, modelMeta), file);
@@ -84,13 +87,17 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
   if (master.length !== weighted || velocity.length !== weighted || master.some((m) => !m) || velocity.some((v) => !v)) {
     throw new InputError(inFile(file, `optimizer state: expected master weights and velocities for ${weighted} weighted layers`));
   }
-  [...master, ...velocity].forEach((values, k) => {
+  if (average.length > 0 && (average.length !== weighted || average.some((a, k) => !a || a.length !== master[k].length))) {
+    throw new InputError(inFile(file, `optimizer state: expected a weight average (optimizer.average.K) for each of the ${weighted} weighted layers, as long as its master weights, or none`));
+  }
+  const named = [...master.map((m, k) => [`master.${k}`, m] as const), ...velocity.map((v, k) => [`velocity.${k}`, v] as const), ...average.map((a, k) => [`average.${k}`, a] as const)];
+  for (const [name, values] of named) {
     const bad = values.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new InputError(inFile(file, `optimizer state: ${k < master.length ? `master.${k}` : `velocity.${k - master.length}`}[${bad}] is ${values[bad]}, expected a finite number`));
-  });
+    if (bad >= 0) throw new InputError(inFile(file, `optimizer state: ${name}[${bad}] is ${values[bad]}, expected a finite number`));
+  }
   const step = Number(metadata.step);
   if (!Number.isSafeInteger(step) || step < 0) throw new InputError(inFile(file, `__metadata__.step: expected a non-negative integer, found ${metadata.step}`));
-  return { network, optimizer: { step, master, velocity }, progress: json('progress') as Progress, config: json('config') as Record<string, unknown> };
+  return { network, optimizer: { step, master, velocity, ...(average.length > 0 ? { average } : {}) }, progress: json('progress') as Progress, config: json('config') as Record<string, unknown> };
 }
 
 export function saveCheckpoint(path: string, c: Checkpoint): void {

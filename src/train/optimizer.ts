@@ -28,6 +28,12 @@ export interface OptimizerConfig {
    * are kept in units of the normalised input, so it learns at the pace of the others (default 1).
    */
   inputScale?: number;
+  /**
+   * Decay β per step of an exponential moving average of the master values (0 or absent: none). The
+   * average starts at the initial masters and warms up as TensorFlow's does: step t uses
+   * min(β, (1 + t)/(10 + t)).
+   */
+  averageDecay?: number;
 }
 
 /** The documented defaults (MNIST, Θ = 1024, α = 50, batch 32); 8-bit pixel inputs. */
@@ -44,6 +50,8 @@ export interface OptimizerState {
   /** Per weighted layer: master weights, master biases, and their velocities. */
   master: Float64Array[];
   velocity: Float64Array[];
+  /** The moving average of the masters, where the configuration keeps one (`averageDecay`). */
+  average?: Float64Array[];
 }
 
 /**
@@ -61,6 +69,7 @@ export class RealSgd {
     readonly config: OptimizerConfig,
   ) {
     this.state = { step: 0, master, velocity: master.map((m) => new Float64Array(m.length)) };
+    if ((config.averageDecay ?? 0) > 0) this.state.average = master.map((m) => Float64Array.from(m));
   }
 
   learningRate(step = this.state.step): number {
@@ -84,13 +93,15 @@ export class RealSgd {
 
   /** The coefficients of the next step for a batch of `batchSize` (the learning rate of the current step). */
   coefficients(batchSize: number): StepCoefficients {
-    const { momentum, weightDecay, alpha } = this.config;
-    return { lr: this.learningRate(), scale: 1 / (alpha * batchSize), momentum, weightDecay };
+    const { momentum, weightDecay, alpha, averageDecay = 0 } = this.config;
+    const t = this.state.step;
+    return { lr: this.learningRate(), scale: 1 / (alpha * batchSize), momentum, weightDecay, ...(averageDecay > 0 ? { averageDecay: Math.min(averageDecay, (1 + t) / (10 + t)) } : {}) };
   }
 
   /** The layout `updateSlice` needs, over this optimizer's state. */
   get layout(): SgdLayout {
-    return { master: this.state.master, velocity: this.state.velocity, weightCounts: this.weightCounts, units: this.units };
+    const { master, velocity, average } = this.state;
+    return { master, velocity, ...(average ? { average } : {}), weightCounts: this.weightCounts, units: this.units };
   }
 
   /** After every slice of a step was updated (`updateSlice`), count the step. */
@@ -105,12 +116,16 @@ export interface StepCoefficients {
   scale: number;
   momentum: number;
   weightDecay: number;
+  /** This step's decay of the masters' moving average, where the layout keeps one. */
+  averageDecay?: number;
 }
 
 /** Master values and velocities per weighted layer (weights then biases), and how to read them. */
 export interface SgdLayout {
   master: Float64Array[];
   velocity: Float64Array[];
+  /** The masters' moving average, updated after each step where the coefficients give its decay. */
+  average?: Float64Array[];
   weightCounts: readonly number[];
   units: readonly number[];
 }
@@ -132,6 +147,11 @@ export function updateSlice(
 ): void {
   const { lr, scale, momentum, weightDecay } = c;
   layout.master.forEach((master, k) => {
+    stepLayerSlice(k, master);
+    if (layout.average && c.averageDecay !== undefined) averageSlice(layout.average[k], master, c.averageDecay, ...partRange(master.length, slices, slice));
+  });
+
+  function stepLayerSlice(k: number, master: Float64Array): void {
     const velocity = layout.velocity[k];
     const nw = layout.weightCounts[k];
     const unit = layout.units[k];
@@ -178,7 +198,13 @@ export function updateSlice(
       master[i] -= lr * velocity[i];
       if (biasOut) biasOut[i - nw] = master[i];
     }
-  });
+  }
+}
+
+/** average ← β·average + (1 − β)·master over [from, to), after the step: element by element, so any slicing gives the same bits. */
+function averageSlice(average: Float64Array, master: Float64Array, decay: number, from: number, to: number): void {
+  const rest = 1 - decay;
+  for (let i = from; i < to; i++) average[i] = decay * average[i] + rest * master[i];
 }
 
 /**

@@ -32,6 +32,8 @@ export interface EpochRecord {
   learningRate: number;
   /** Share of training images whose errors were back-propagated (the others had an all-zero top error), where the engine skips them. */
   backpropagatedShare?: number;
+  /** With a weight average (`--ema`): the validation accuracy of the live weights' exported network, beside the average's (`validationAccuracy`). */
+  liveValidationAccuracy?: number;
   /** The paper's sparsity measures on a fixed sample of training images, by the epoch's integer network (`TrainHooks.measure`). */
   sparsity?: LayerSparsity[];
 }
@@ -72,6 +74,8 @@ export interface TrainingEngine {
   step(indices: Int32Array, epoch: number, step: number): Promise<StepOutcome>;
   /** Validation accuracy of the current model. */
   validate(): Promise<number>;
+  /** Figures of the epoch's validation beside its accuracy, for its record. */
+  validationFigures?(): Pick<EpochRecord, 'liveValidationAccuracy'>;
   learningRate(): number;
   /** Finishes work the last step left pending, so that `checkpoint` sees the state after it. */
   settle?(): Promise<void>;
@@ -165,6 +169,7 @@ export async function runTrainingLoop(engine: TrainingEngine, trainCount: number
       imagesPerSecond: seen / seconds,
       learningRate: engine.learningRate(),
       ...(sums.counted && seen > 0 ? { backpropagatedShare: sums.backpropagated / seen } : {}),
+      ...engine.validationFigures?.(),
       ...(hooks.measure ? hooks.measure(engine.model()) : {}),
     };
     history.push(record);

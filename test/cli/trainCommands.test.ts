@@ -80,6 +80,9 @@ describe('train (exact engine) → eval → verify on a tiny model', () => {
     const r = runCli(['train', '--resume', `${model}.ckpt`, '--flip']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--flip true: the run in .* was started with --flip false; a resumed run keeps its configuration/);
+    const ema = runCli(['train', '--resume', `${model}.ckpt`, '--ema', '0.999']);
+    expect(ema.status).toBe(2);
+    expect(ema.stderr).toMatch(/--ema 0\.999: the run in .* was started with --ema 0; a resumed run keeps its configuration/);
   });
 });
 
@@ -165,6 +168,8 @@ describe('bad input and unavailable engines', () => {
     [['train', '--dropout', '0.3'], /--dropout: expected a rate 1 − 1\/k for a whole k ≥ 2 \(0\.5, 0\.6667, 0\.75, 0\.8, 0\.9, …: a kept unit's spikes count k times, so activations stay integers\), found 0\.3/],
     [['train', '--dropout', '1'], /--dropout: expected a number ≥ 0 and < 1, found "1"/],
     [['train', '--engine', 'exact', '--dropout', '0.5'], /--dropout: dropout belongs to the tfjs engine/],
+    [['train', '--engine', 'exact', '--ema', '0.999'], /--ema: the weight average belongs to the tfjs engine/],
+    [['train', '--ema', '1'], /--ema: expected a number ≥ 0 and < 1, found "1"/],
     [['train', '--topology', topology, '--dropout', '0.5', '--out', join(dir, 'refused.safetensors')], /--dropout: the topology has no hidden dense layer/],
   ])('spikegrad %s', (args, pattern) => {
     const r = runCli(args as string[]);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { tinyMnistTopology } from '../support/tinyTopology.js';
 import { initNetwork } from '../../src/network/init.js';
 import { hasWeights, type Network } from '../../src/network/topology.js';
-import type { Checkpoint } from '../../src/train/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
 import { sliceDataset } from '../../src/train/data/dataset.js';
 import { loadDataset } from '../../src/train/data/sources.js';
 import { evaluate } from '../../src/train/evaluate.js';
@@ -86,6 +86,38 @@ describe('tfjs engine', () => {
     const straight = await trainTfjs(initNetwork(tiny, { seed: 5 }), data, config);
     resumed.sgd.state.master.forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(straight.sgd.state.master[k])));
     resumed.sgd.state.velocity.forEach((v, k) => expect(Array.from(v)).toEqual(Array.from(straight.sgd.state.velocity[k])));
+  });
+});
+
+describe('tfjs engine with a moving average of the weights', () => {
+  const averaged: TfjsTrainConfig = { ...config, optimizer: { ...config.optimizer, averageDecay: 0.98 } };
+
+  it('validates and exports the average\'s network, scores the live weights beside it, and any worker count gives the same bits', async () => {
+    const one = await trainTfjs(initNetwork(tiny, { seed: 8 }), data, averaged);
+    const two = await trainTfjs(initNetwork(tiny, { seed: 8 }), data, { ...averaged, workers: 2 });
+    const live = await trainTfjs(initNetwork(tiny, { seed: 8 }), data, config);
+    // The live weights train exactly as without an average.
+    one.sgd.state.master.forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(live.sgd.state.master[k])));
+    expect(one.history.map((h) => h.liveValidationAccuracy)).toEqual(live.history.map((h) => h.validationAccuracy));
+    two.sgd.state.average!.forEach((a, k) => expect(Array.from(a)).toEqual(Array.from(one.sgd.state.average![k])));
+    expect(weightsOf(two.bestNetwork)).toEqual(weightsOf(one.bestNetwork));
+    // The model is the average's: its exported network, scored by the integer ANN, gives the validation figure.
+    const last = one.history[one.history.length - 1];
+    const ofAverage = quantiseNetwork(one.bestNetwork, one.sgd.state.average!.map((a, k) => Float64Array.from(a, (v, i) => (i < one.sgd.weightCounts[k] ? v / one.sgd.units[k] : v))), config.weightBits);
+    if (one.best!.epoch === one.history.length) expect(weightsOf(one.bestNetwork)).toEqual(weightsOf(ofAverage));
+    expect((await evaluate(ofAverage, data.validation)).accuracy).toBe(last.validationAccuracy);
+    expect(weightsOf(one.bestNetwork)).not.toEqual(weightsOf(live.bestNetwork));
+  });
+
+  it('a run resumed from a checkpoint file ends with the same average as an uninterrupted one', async () => {
+    let afterFirst: Uint8Array | undefined;
+    const straight = await trainTfjs(initNetwork(tiny, { seed: 5 }), data, averaged, { onEpoch: (record, ckpt) => void (record.epoch === 1 && (afterFirst = encodeCheckpoint(ckpt))) });
+    const resumed = await trainTfjs(initNetwork(tiny, { seed: 99 }), data, { ...averaged, workers: 2 }, {}, decodeCheckpoint(afterFirst!));
+    resumed.sgd.state.average!.forEach((a, k) => expect(Array.from(a)).toEqual(Array.from(straight.sgd.state.average![k])));
+    expect(weightsOf(resumed.bestNetwork)).toEqual(weightsOf(straight.bestNetwork));
+    const withoutAverage = decodeCheckpoint(afterFirst!);
+    delete withoutAverage.optimizer.average;
+    await expect(trainTfjs(initNetwork(tiny, { seed: 99 }), data, averaged, {}, withoutAverage)).rejects.toThrow(/--resume: the run keeps a weight average \(--ema\), and its checkpoint holds none/);
   });
 });
 

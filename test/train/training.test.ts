@@ -79,6 +79,41 @@ describe('data-parallel exact training', () => {
   });
 });
 
+describe('the moving average of the weights', () => {
+  it('is β·average + (1 − β)·master after each step, warmed up, the same bits in any number of slices', () => {
+    const sizes = [[9, 3], [13, 4]];
+    const fresh = () => new RealSgd(sizes.map(([w, b], k) => Float64Array.from({ length: w + b }, (_, i) => Math.cos(5 * i + k) / 9)), sizes.map(([w]) => w), [255, 1], {
+      lr: 0.02, momentum: 0.9, weightDecay: 1e-3, alpha: 20, schedule: 'cosine', totalSteps: 30, averageDecay: 0.95,
+    });
+    const [whole, sliced] = [fresh(), fresh()];
+    const initial = whole.state.master.map((m) => Array.from(m));
+    expect(whole.state.average!.map((a) => Array.from(a))).toEqual(initial);
+    const expected = initial.map((m) => m.slice());
+    for (let t = 0; t < 30; t++) {
+      const parts = [0, 1].map((p) => sizes.flatMap(([w, b]) => [Float32Array.from({ length: w }, (_, i) => Math.fround(Math.sin(i * (p + 2) + t) * 7)), Float32Array.from({ length: b }, (_, i) => i - p - t / 3)]));
+      const c = whole.coefficients(8);
+      // The warm-up: min(β, (1 + t)/(10 + t)), so early steps weigh the new masters more.
+      expect(c.averageDecay).toBe(Math.min(0.95, (1 + t) / (10 + t)));
+      updateSlice(whole.layout, parts, c, null, 0, 1);
+      for (let s = 0; s < 3; s++) updateSlice(sliced.layout, parts, sliced.coefficients(8), null, s, 3);
+      whole.finishStep();
+      sliced.finishStep();
+      whole.state.master.forEach((m, k) => m.forEach((v, i) => (expected[k][i] = c.averageDecay! * expected[k][i] + (1 - c.averageDecay!) * v)));
+    }
+    expect(whole.state.average!.map((a) => Array.from(a))).toEqual(expected);
+    expect(sliced.state.average!.map((a) => Array.from(a))).toEqual(expected);
+    expect(sliced.state.master.map((m) => Array.from(m))).toEqual(whole.state.master.map((m) => Array.from(m)));
+    // It lags the masters: a stub that copied them would fail here.
+    expect(whole.state.average![1][0]).not.toBe(whole.state.master[1][0]);
+  });
+
+  it('is not kept without a decay', () => {
+    const sgd = new RealSgd([new Float64Array(4)], [3], [1], { lr: 0.01, momentum: 0.9, weightDecay: 0, alpha: 1, schedule: 'constant', totalSteps: 1 });
+    expect(sgd.state.average).toBeUndefined();
+    expect(sgd.coefficients(1).averageDecay).toBeUndefined();
+  });
+});
+
 describe('the shared optimizer step in slices', () => {
   it('gives the same state and weights whether one thread or three take it, and equals step() on the summed gradients', () => {
     const sizes = [[7, 3], [11, 2]];

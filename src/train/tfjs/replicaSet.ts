@@ -61,7 +61,7 @@ export interface ReplicaSetConfig {
 
 /** A copy of an optimizer's state in shared memory, for workers to update in place. */
 export function sharedLayout(layout: SgdLayout): SgdLayout {
-  return { ...layout, master: layout.master.map(sharedCopy), velocity: layout.velocity.map(sharedCopy) };
+  return { ...layout, master: layout.master.map(sharedCopy), velocity: layout.velocity.map(sharedCopy), ...(layout.average ? { average: layout.average.map(sharedCopy) } : {}) };
 }
 
 /** One buffer per parameter tensor: weights and bias of each weighted layer. */

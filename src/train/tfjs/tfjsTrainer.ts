@@ -78,7 +78,10 @@ export async function trainTfjs(
   const sgd = new RealSgd(mastersOf(layers, units), layers.map((l) => l.weights.length), units, {
     ...config.optimizer, alpha: config.alpha, totalSteps: config.epochs * batches, inputScale: config.inputScale,
   });
-  if (resume) sgd.state = structuredClone(resume.optimizer);
+  if (resume) {
+    if ((config.optimizer.averageDecay ?? 0) > 0 && !resume.optimizer.average) throw new InputError('--resume: the run keeps a weight average (--ema), and its checkpoint holds none');
+    sgd.state = structuredClone(resume.optimizer);
+  }
   // Workers update slices of the optimizer's state in place.
   if ((config.workers ?? 1) > 1) sgd.state = { ...sgd.state, ...sharedLayout(sgd.layout) };
   const replicas = await openReplicaSet({
@@ -109,7 +112,11 @@ async function trainWith(
   resume: Checkpoint | undefined,
   testSamples: number,
 ): Promise<TfjsTrainResult> {
-  const realWeights = (): Float64Array[] => sgd.state.master.map((m, k) => Float64Array.from(m, (v, i) => (i < sgd.weightCounts[k] ? v / sgd.units[k] : v)));
+  const realOf = (masters: Float64Array[]): Float64Array[] => masters.map((m, k) => Float64Array.from(m, (v, i) => (i < sgd.weightCounts[k] ? v / sgd.units[k] : v)));
+  /** The live weights (what the next step trains). */
+  const realWeights = (): Float64Array[] => realOf(sgd.state.master);
+  /** The weights a model is made of: the moving average where the run keeps one, else the live ones. */
+  const modelWeights = (): Float64Array[] => realOf(sgd.state.average ?? sgd.state.master);
   /** Real weights from the masters, into the replicas' buffers. */
   const loadMasters = () =>
     realWeights().forEach((real, k) => {
@@ -134,9 +141,11 @@ async function trainWith(
   const dropout = dropoutFactor(config.dropout ?? 0);
   const maskWidth = droppedLayers(network).reduce((t, d) => t + d.units, 0);
   if (dropout > 0 && maskWidth === 0) throw new InputError('--dropout: the topology has no hidden dense layer (dropout applies to the outputs of the dense layers below the classification layer)');
-  let exported = quantiseNetwork(network, realWeights(), config.weightBits);
+  let exported = quantiseNetwork(network, modelWeights(), config.weightBits);
   let bestNetwork = exported;
-  let bestReal = realWeights();
+  let bestReal = modelWeights();
+  let liveValidationAccuracy: number | undefined;
+  const validationCount = config.validationSamples ?? data.validation.count;
   loadMasters();
   const engine: TrainingEngine = {
     async step(indices, epoch, step) {
@@ -150,12 +159,18 @@ async function trainWith(
     async validate() {
       // The last step's update first: the export reads the masters, and scoring overwrites the weights.
       await replicas.settle();
-      exported = exportChecked(network, realWeights(), config, largestPixel(data.train));
+      if (sgd.state.average) {
+        // The live weights' network, scored for comparison only: the average's is the model.
+        loadExported(exportChecked(network, realWeights(), config, largestPixel(data.train)));
+        liveValidationAccuracy = await accuracy('validation', validationCount);
+      }
+      exported = exportChecked(network, modelWeights(), config, largestPixel(data.train));
       loadExported(exported);
-      const result = await accuracy('validation', config.validationSamples ?? data.validation.count);
+      const result = await accuracy('validation', validationCount);
       loadMasters();
       return result;
     },
+    validationFigures: () => (liveValidationAccuracy === undefined ? {} : { liveValidationAccuracy }),
     settle: () => replicas.settle(),
     learningRate: () => sgd.learningRate(),
     checkpoint: (progress) => ({ network: withMasters(network, layers, sgd), optimizer: sgd.state, progress, config: { ...config, engine: 'tfjs' } }),
@@ -166,7 +181,7 @@ async function trainWith(
     onEpoch: async (record, checkpoint, isBest, model) => {
       if (isBest) {
         bestNetwork = model;
-        bestReal = realWeights();
+        bestReal = modelWeights();
       }
       await hooks.onEpoch?.(record, checkpoint, isBest, model);
     },
