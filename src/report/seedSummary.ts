@@ -8,7 +8,8 @@ import { InputError } from '../errors.js';
 
 /** What `train --json` prints, as far as a summary needs it. */
 export interface TrainRunOutput {
-  history: { epoch: number; validationAccuracy: number; seconds: number }[];
+  /** `liveValidationAccuracy`: with a weight average (`--ema`), the live weights' figure beside the average's. */
+  history: { epoch: number; validationAccuracy: number; seconds: number; liveValidationAccuracy?: number }[];
   /** The epoch the validation split chose and its validation accuracy. */
   best: { epoch: number; accuracy: number } | null;
   testAccuracy: number;
@@ -32,9 +33,11 @@ export interface Spread {
 }
 
 export interface SeedSummary {
-  runs: { seed: number; epochs: number; bestEpoch: number; bestValidation: number; test: number; tfjsTest: number | null; testSamples: number; trainingSeconds: number; wallSeconds: number | null }[];
+  runs: { seed: number; epochs: number; bestEpoch: number; bestValidation: number; liveBestValidation: number | null; test: number; tfjsTest: number | null; testSamples: number; trainingSeconds: number; wallSeconds: number | null }[];
   test: Spread;
   bestValidation: Spread;
+  /** Where every run kept a weight average: the best validation its live weights reached (what the run would have chosen without the average). */
+  liveBestValidation: Spread | null;
 }
 
 export function spread(values: readonly number[]): Spread {
@@ -65,11 +68,13 @@ export function summariseSeeds(seedRuns: readonly SeedRun[]): SeedSummary {
   const runs = seedRuns.map(({ seed, run, wallSeconds }) => {
     const fromHistory = run.history.reduce((b, h) => (h.validationAccuracy > b.validationAccuracy ? h : b), run.history[0]);
     const best = run.best ?? { epoch: fromHistory.epoch, accuracy: fromHistory.validationAccuracy };
+    const live = run.history.map((h) => h.liveValidationAccuracy).filter((v): v is number => v !== undefined);
     return {
       seed,
       epochs: run.history.length,
       bestEpoch: best.epoch,
       bestValidation: best.accuracy,
+      liveBestValidation: live.length === run.history.length && live.length > 0 ? Math.max(...live) : null,
       test: run.testAccuracy,
       tfjsTest: run.tfjsTestAccuracy,
       testSamples: run.testSamples,
@@ -77,19 +82,25 @@ export function summariseSeeds(seedRuns: readonly SeedRun[]): SeedSummary {
       wallSeconds: wallSeconds ?? null,
     };
   });
-  return { runs, test: spread(runs.map((r) => r.test)), bestValidation: spread(runs.map((r) => r.bestValidation)) };
+  const live = runs.map((r) => r.liveBestValidation);
+  return {
+    runs, test: spread(runs.map((r) => r.test)), bestValidation: spread(runs.map((r) => r.bestValidation)),
+    liveBestValidation: live.every((v) => v !== null) ? spread(live as number[]) : null,
+  };
 }
 
 const percent = (x: number) => (100 * x).toFixed(2);
 const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
 
-/** A Markdown table: a row per seed, then mean ± std and the maximum. */
+/** A Markdown table: a row per seed, then mean ± std and the maximum; with a weight average, the live weights' best validation beside the average's. */
 export function seedSummaryMarkdown(summary: SeedSummary): string {
+  const live = summary.liveBestValidation;
+  const liveCell = (v: number | null) => (live ? ` ${v === null ? '–' : `${percent(v)} %`} |` : '');
   const lines = [
-    '| seed | epochs | best epoch (validation) | best validation | test (integer ANN) | test (tfjs, real weights) | training time |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...summary.runs.map((r) => `| ${r.seed} | ${r.epochs} | ${r.bestEpoch} | ${percent(r.bestValidation)} % | ${percent(r.test)} % | ${r.tfjsTest === null ? '–' : `${percent(r.tfjsTest)} %`} | ${minutes(r.wallSeconds ?? r.trainingSeconds)} |`),
-    `| mean ± std (${summary.runs.length} ${summary.runs.length === 1 ? 'seed' : 'seeds'}) | | | ${percent(summary.bestValidation.mean)} ± ${percent(summary.bestValidation.std)} % | **${percent(summary.test.mean)} ± ${percent(summary.test.std)} %** (max ${percent(summary.test.max)} %) | | |`,
+    `| seed | epochs | best epoch (validation) | best validation |${live ? ' best validation, live weights |' : ''} test (integer ANN) | test (tfjs, real weights) | training time |`,
+    `| --- | --- | --- | --- |${live ? ' --- |' : ''} --- | --- | --- |`,
+    ...summary.runs.map((r) => `| ${r.seed} | ${r.epochs} | ${r.bestEpoch} | ${percent(r.bestValidation)} % |${liveCell(r.liveBestValidation)} ${percent(r.test)} % | ${r.tfjsTest === null ? '–' : `${percent(r.tfjsTest)} %`} | ${minutes(r.wallSeconds ?? r.trainingSeconds)} |`),
+    `| mean ± std (${summary.runs.length} ${summary.runs.length === 1 ? 'seed' : 'seeds'}) | | | ${percent(summary.bestValidation.mean)} ± ${percent(summary.bestValidation.std)} % |${live ? ` ${percent(live.mean)} ± ${percent(live.std)} % |` : ''} **${percent(summary.test.mean)} ± ${percent(summary.test.std)} %** (max ${percent(summary.test.max)} %) | | |`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -35,6 +35,28 @@ describe('seed summaries', () => {
     expect(md).toContain('**99.00 ± 0.14 %** (max 99.10 %)');
   });
 
+  it('with a weight average, puts the live weights\' best validation beside the average\'s', () => {
+    const averaged = (validation: number[], live: number[], test: number): TrainRunOutput => {
+      const r = run(validation, test, validation.indexOf(Math.max(...validation)) + 1);
+      r.history.forEach((h, i) => (h.liveValidationAccuracy = live[i]));
+      return r;
+    };
+    const summary = summariseSeeds([
+      { seed: 1, run: averaged([0.98, 0.995, 0.99], [0.97, 0.99, 0.992], 0.993) },
+      { seed: 2, run: averaged([0.97, 0.98, 0.99], [0.975, 0.971, 0.98], 0.99) },
+    ]);
+    expect(summary.runs.map((r) => r.liveBestValidation)).toEqual([0.992, 0.98]);
+    expect(summary.liveBestValidation!.mean).toBeCloseTo(0.986, 12);
+    const md = seedSummaryMarkdown(summary);
+    expect(md).toContain('| seed | epochs | best epoch (validation) | best validation | best validation, live weights | test (integer ANN) |');
+    expect(md).toContain('| 1 | 3 | 2 | 99.50 % | 99.20 % | 99.30 % | 99.29 % | 0.5 min |');
+    expect(md).toContain('| 99.25 ± 0.35 % | 98.60 ± 0.85 % | **99.15 ± 0.21 %**');
+    // Without an average in every run, no such column.
+    const plain = summariseSeeds([{ seed: 1, run: run([0.98], 0.99, 1) }, { seed: 2, run: averaged([0.97], [0.96], 0.98) }]);
+    expect(plain.liveBestValidation).toBeNull();
+    expect(seedSummaryMarkdown(plain)).not.toContain('live weights');
+  });
+
   it('reads train --json output, bare or inside the runner record, and refuses anything else by file name', () => {
     const bare = run([0.9], 0.91, 1);
     expect(parseSeedRun(JSON.stringify(bare), 'a.json', 3).run.testAccuracy).toBe(0.91);
