@@ -194,13 +194,13 @@ export const trainCommand = defineCommand({
     const say = (line: string) => (o.json ? process.stderr.write(`${line}\n`) : console.log(line));
     const engineName = config.engine === 'tfjs' ? `tfjs engine (backend ${config.backend})` : 'exact engine';
     const at = resume ? `, resumed at epoch ${resume.progress.epoch + 1} step ${resume.progress.batch + 1}` : '';
-    say(`training on ${train.count} ${config.dataset} images (${validationCount} validation, ${testCount} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s)${describeAugmentation(config)}${(config.optimizer.averageDecay ?? 0) > 0 ? `, weight average β ${config.optimizer.averageDecay} (validated and exported)` : ''}, seed ${config.seed}${at}`);
+    const averaged = (config.optimizer.averageDecay ?? 0) > 0;
+    say(`training on ${train.count} ${config.dataset} images (${validationCount} validation, ${testCount} test), ${engineName}, ${config.gradient} gradient, α ${config.alpha}, batch ${config.batch}, ${config.epochs} epoch(s)${describeAugmentation(config)}${averaged ? `, weight average β ${config.optimizer.averageDecay} (validated and exported)` : ''}, seed ${config.seed}${at}`);
 
     let bar: Progress | null = null;
     let barEpoch = -1;
     let stop = false;
     let backend = config.engine === 'tfjs' ? config.backend : 'integer ANN';
-    const averaged = (config.optimizer.averageDecay ?? 0) > 0;
     const history: EpochRecord[] = [...((resume?.progress.history ?? []) as unknown as EpochRecord[])];
     const chartTitle = () => `${config.dataset}: ${config.gradient} gradient, ${config.engine === 'tfjs' ? `tfjs engine on ${backend}` : 'exact engine'}, α ${config.alpha}, lr ${config.optimizer.lr}, batch ${config.batch}${(config.dropout ?? 0) > 0 ? `, dropout ${config.dropout}` : ''}${averaged ? `, weight average β ${config.optimizer.averageDecay}` : ''}, seed ${config.seed}`;
     const sample = Array.from({ length: Math.min(o.sparsitySamples, train.count) }, (_, i) => imageAt(train, i));
