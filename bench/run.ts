@@ -5,13 +5,13 @@ import { benchTraining } from './training.js';
 import { benchWorkers } from './workers.js';
 import { benchTiming } from './timing.js';
 import { benchCifar } from './cifar.js';
-import { measureCeiling } from './ceiling.js';
+import { ceilingText, measureCeiling } from './ceiling.js';
 import { benchProperties } from './properties.js';
 
 const only = process.argv[2];
 // The machine's limits once, first: every rate and parallel figure below is held against them.
 const ceiling = await measureCeiling();
-console.log(`machine: plain accumulate loop ${ceiling.oneThread.toExponential(2)}/s in one thread; two independent threads ${ceiling.twoThreads.toFixed(2)}× one`);
+console.log(`machine: plain accumulate loop ${ceiling.oneThread.toExponential(2)}/s in one thread; two independent threads ${ceilingText(ceiling)} one`);
 const sections: Record<string, () => void | Promise<void>> = {
   ann: benchAnn,
   snn: () => benchSnn(ceiling),

@@ -2,12 +2,15 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
 import { networkSpec } from '../network/build.js';
-import { connectionCount, neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
+import { neuronLayerIndices, sizeOf, type Network, type NeuronLayer } from '../network/topology.js';
 import { WorkerPool } from '../workers/pool.js';
 import { workerModule } from '../workers/spawn.js';
 import { ShardedCompute } from './shards/shardedCompute.js';
+import { LocalCompute, type LayerCompute } from './compute.js';
+import { layerKernel } from './kernels/neuronLayer.js';
+import type { SpikeBus } from '../streams/bus.js';
 import { ShardGroup } from './shards/shardGroup.js';
-import { shardRanges } from './shards/shardRanges.js';
+import { DEFAULT_SHARD_THRESHOLD, ownedWhole, shardLayout } from './shards/shardRanges.js';
 import type { ShardApi } from './shards/shardWorker.js';
 import { PAPER_RULE } from './kernels/neuronRule.js';
 import { SpikingNetwork, type SnnOptions } from './spikingNetwork.js';
@@ -43,8 +46,8 @@ export interface ParallelOptions {
    */
   workers?: number | ShardWorkers;
   /**
-   * Layers with fewer synapses than this stay whole in this thread (default 65,536): a call across
-   * threads costs more than they do. 0 shards every layer.
+   * Layers with fewer synapses than this, or fewer than MIN_SHARD_FAN_IN per neuron, stay whole in
+   * this thread (default 2^20 = 1,048,576): calls across threads cost more than they save. 0 shards every layer.
    */
   shardThreshold?: number;
   /**
@@ -55,7 +58,7 @@ export interface ParallelOptions {
   concurrent?: boolean;
 }
 
-export const DEFAULT_SHARD_THRESHOLD = 1 << 16;
+export { DEFAULT_SHARD_THRESHOLD, MIN_SHARD_FAN_IN } from './shards/shardRanges.js';
 
 export const defaultWorkers = (): number => availableParallelism();
 
@@ -106,12 +109,7 @@ export async function openSpikingNetwork(network: Network, options: SnnOptions &
   try {
     const indices = neuronLayerIndices(network);
     const layers = indices.map((i) => network.layers[i] as NeuronLayer);
-    // owned[l][k]: the neurons of layer l in shard k (null: none; layers with few channels use fewer shards).
-    const threshold = options.shardThreshold ?? DEFAULT_SHARD_THRESHOLD;
-    const owned = layers.map((layer) => {
-      const ranges = connectionCount(layer) < threshold ? [[0, sizeOf(layer.outShape)] as [number, number]] : shardRanges(layer, workers);
-      return Array.from({ length: workers }, (_, k) => ranges[k] ?? null);
-    });
+    const owned = shardLayout(layers, workers, options.shardThreshold ?? DEFAULT_SHARD_THRESHOLD);
     const spec = networkSpec(network);
     const policy = options.policy ?? 'single';
     const largest = Math.max(...layers.flatMap((layer) => [sizeOf(layer.inShape), sizeOf(layer.outShape)]));
@@ -121,9 +119,13 @@ export async function openSpikingNetwork(network: Network, options: SnnOptions &
     await Promise.all(
       pool.handles.map((h) => h.call('start-up', (api) => api.init(spec, owned.map((r) => r[h.id + 1]), policy, group.broadcast, group.channels[h.id], poll))),
     );
-    group.start(layers, owned.map((r) => r[0]), policy);
+    // A layer that shard 0 owns whole runs here as it does unsharded: no shared input, no merge.
+    const whole = owned.map(ownedWhole);
+    group.start(layers, owned.map((r, l) => (whole[l] ? null : r[0])), policy);
     const guard = new GuardThread(spec);
-    const snn = new SpikingNetwork(network, { ...options, guardHelper: guard }, (_, __, bus) => layers.map((layer, l) => new ShardedCompute(l, indices[l], layer, group, owned[l], bus)));
+    const computes = (bus: SpikeBus): LayerCompute[] =>
+      layers.map((layer, l) => (whole[l] ? new LocalCompute(layerKernel(layers, l, policy)) : new ShardedCompute(l, indices[l], layer, group, owned[l], bus)));
+    const snn = new SpikingNetwork(network, { ...options, guardHelper: guard }, (_, __, bus) => computes(bus));
     return {
       snn,
       workers,

@@ -39,6 +39,8 @@ export class SnnRangeGuard {
   private readonly incrementSums: number[];
   private examples = 0;
   private drives: ArrivalDrives;
+  /** Which tasks the helper computes (afterExampleShared). */
+  private helperTasks: boolean[] | null = null;
 
   constructor(
     private readonly network: Network,
@@ -101,7 +103,10 @@ export class SnnRangeGuard {
    */
   async afterExampleShared(events: ExampleEvents, helper: GuardHelper): Promise<ArrivalBound> {
     const { tasks, check, guard } = this.plan();
-    const theirs = splitByCost(this.layers, tasks, events);
+    // Split once, then kept: each thread builds the rows of its own layers' tasks once (a task that
+    // moved would cost its new thread those rows), and the costs change little between examples.
+    if (this.helperTasks?.length !== tasks.length) this.helperTasks = balance(estimatedCosts(this.layers, tasks, events));
+    const theirs = this.helperTasks;
     const handed = tasks.filter((_, k) => theirs[k]);
     const remote = helper.compute(handed, taskInputs(handed, events), check);
     // Ours meanwhile; theirs fill in the gaps.
@@ -164,6 +169,7 @@ export class SnnRangeGuard {
   weightsChanged(): void {
     this.guarded = null;
     this.counter = null;
+    this.helperTasks = null;
     this.drives = new ArrivalDrives(this.layers);
     if (this.sample) this.sample = new SampleRangeGuard(this.layers, this.layerIndex);
   }
@@ -243,16 +249,26 @@ function nonZeroShare(a: Float64Array): number {
 }
 
 /**
- * Which tasks go to the helper: about half of the synapses they visit, the largest first. The
- * kernels scatter from non-zero values only, so a task visits its layer's synapses times the share of
- * non-zero values it reads (events that arrived forward, error events backward and for increments):
- * counting every synapse handed the helper the error tasks, most of whose values are zero, as if they
- * cost what the forward ones do (CIFAR-10: the guard took as long with the helper as without it).
+ * What each task costs, in synapses visited. The kernels scatter from non-zero values only, so a
+ * task visits its layer's synapses times the share of non-zero values it reads (events that arrived
+ * forward, error events backward and for increments): counting every synapse handed the helper the
+ * error tasks, most of whose values are zero, as if they cost what the forward ones do. The rows of
+ * a convolution's drives visit a synapse about 4 times faster than the integer ANN's kernels, which
+ * serve every other task, and an increments task also reads every weight (CIFAR-10, measured).
  */
-function splitByCost(layers: readonly NeuronLayer[], tasks: readonly GuardTask[], events: ExampleEvents): boolean[] {
-  const cost = tasks.map((t) => connectionCount(layers[t.layer]) * nonZeroShare(t.kind === 'forward' ? arrived(events, t.layer) : events.backward[t.layer]));
-  const order = tasks.map((_, k) => k).sort((a, b) => cost[b] - cost[a]);
-  const theirs = tasks.map(() => false);
+function estimatedCosts(layers: readonly NeuronLayer[], tasks: readonly GuardTask[], events: ExampleEvents): number[] {
+  return tasks.map((t) => {
+    const layer = layers[t.layer];
+    const visited = connectionCount(layer) * nonZeroShare(t.kind === 'forward' ? arrived(events, t.layer) : events.backward[t.layer]);
+    if (t.kind === 'forward' && layer.kind === 'conv2d') return visited;
+    return 4 * visited + (t.kind === 'increments' && layer.kind !== 'avgpool' ? 5 * layer.weights.length : 0);
+  });
+}
+
+/** Which tasks go to the helper: about half of the cost, the largest first. */
+function balance(cost: readonly number[]): boolean[] {
+  const order = cost.map((_, k) => k).sort((a, b) => cost[b] - cost[a]);
+  const theirs = cost.map(() => false);
   let ours = 0, helpers = 0;
   for (const k of order) {
     if (helpers < ours) {

@@ -1,6 +1,6 @@
 /** Options that several commands share: spiking-run settings, data sets, seeds, workers. */
 import type { SpikePolicy } from '../actors/kernels/neuronLayer.js';
-import { DEFAULT_SHARD_THRESHOLD, defaultWorkers, type ParallelOptions } from '../actors/openNetwork.js';
+import { DEFAULT_SHARD_THRESHOLD, MIN_SHARD_FAN_IN, defaultWorkers, type ParallelOptions } from '../actors/openNetwork.js';
 import type { RunDescription } from '../actors/simulateCase.js';
 import type { SnnOptions } from '../actors/spikingNetwork.js';
 import { DEFAULT_EVENT_BUDGET } from '../actors/eventBudget.js';
@@ -87,7 +87,7 @@ export const shardOptions = {
     min: 0,
     default: String(DEFAULT_SHARD_THRESHOLD),
     placeholder: '<synapses>',
-    description: 'with --workers > 1, layers with fewer synapses than this stay whole in the calling thread (0: shard every layer)',
+    description: `with --workers > 1, layers with fewer synapses than this (or fewer than ${MIN_SHARD_FAN_IN} per neuron) stay whole in the calling thread (0: shard every layer)`,
   }),
 };
 

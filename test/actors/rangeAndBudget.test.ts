@@ -5,7 +5,7 @@ import { simulateCase } from '../../src/actors/simulateCase.js';
 import { SpikingNetwork } from '../../src/actors/spikingNetwork.js';
 import { openSpikingNetwork } from '../../src/actors/openNetwork.js';
 import { injectFault } from '../../src/workers/faults.js';
-import { runGuardTask, taskInputs, type ExampleEvents, type GuardTask } from '../../src/actors/snnRangeGuard.js';
+import { runGuardTask, SnnRangeGuard, taskInputs, type ExampleEvents, type GuardTask } from '../../src/actors/snnRangeGuard.js';
 import { SampleRangeGuard } from '../../src/equivalence/rangeGuard.js';
 import { neuronLayerIndices, sizeOf, type NeuronLayer } from '../../src/network/topology.js';
 import { Rng } from '../../src/random.js';
@@ -108,6 +108,39 @@ describe('the per-example guard split across threads', () => {
     const local = tasks.map((t) => runGuardTask(here, new ArrivalDrives(layers), layers, t, events, false));
     expect(tasks.map((t) => runGuardTask(there, new ArrivalDrives(layers), layers, t, inputs, false))).toEqual(local);
     expect(local.some((o) => 'value' in o && o.value > 0)).toBe(true);
+  });
+
+  it('hands the helper the same tasks on every example (each thread keeps its own rows) and concludes what one thread does', async () => {
+    const network = deepChain();
+    const indices = neuronLayerIndices(network);
+    const layers = indices.map((i) => network.layers[i] as NeuronLayer);
+    const rng = new Rng(5);
+    // Sparse values, differently so from one example to the next: a split by this example's costs would move.
+    const values = (n: number, share: number) => Float64Array.from({ length: n }, () => (rng.float() < share ? rng.int(1, 9) : 0));
+    const example = (share: number): ExampleEvents => ({
+      input: values(sizeOf(layers[0].inShape), 1),
+      forward: layers.map((l) => values(sizeOf(l.outShape), share)),
+      backward: layers.map((l) => values(sizeOf(l.outShape), 1 - share)),
+      states: layers.map((l) => ({ V: values(sizeOf(l.outShape), 1), S: values(sizeOf(l.outShape), share), E: values(sizeOf(l.outShape), 1) })),
+      topU: values(sizeOf(layers[layers.length - 1].outShape), 1),
+    });
+    const alone = new SnnRangeGuard(network, layers, indices, 'sample'), shared = new SnnRangeGuard(network, layers, indices, 'sample');
+    const handed: string[] = [];
+    const theirGuard = new SampleRangeGuard(layers, indices), theirDrives = new ArrivalDrives(layers);
+    const helper = {
+      compute: async (tasks: GuardTask[], inputs: Record<string, Float64Array>, check: boolean) => {
+        handed.push(tasks.map((t) => `${t.kind} ${t.layer}`).join(', '));
+        return tasks.map((t) => runGuardTask(theirGuard, theirDrives, layers, t, inputs, check));
+      },
+    };
+    for (const share of [0.9, 0.1, 0.5]) {
+      const events = example(share);
+      alone.beforeExample(events.input, 10);
+      shared.beforeExample(events.input, 10);
+      expect(await shared.afterExampleShared(events, helper)).toEqual(alone.afterExample(events));
+    }
+    expect(handed[0].length).toBeGreaterThan(0);
+    expect(handed).toEqual([handed[0], handed[0], handed[0]]);
   });
 });
 

@@ -8,6 +8,8 @@ import { runAnnCase } from '../../src/equivalence/layerResults.js';
 import { runCli } from '../support/cli.js';
 import { EventLogWriter } from '../../src/streams/eventLog.js';
 import { parseOrders } from '../../src/streams/orders/index.js';
+import { DEFAULT_SHARD_THRESHOLD, ownedWhole, shardLayout } from '../../src/actors/shards/shardRanges.js';
+import { connectionCount, neuronLayerIndices, type NeuronLayer } from '../../src/network/topology.js';
 
 const c = readCaseFile('examples/small.case.json');
 
@@ -70,11 +72,32 @@ describe('the MNIST topology (its rows in WebAssembly), on a real image', () => 
     const mnist = { network: initNetwork(mnistArchitecture(), { seed: 2 }), input: Float64Array.from(imageAt(test, 7)), target: test.labels[7], alpha: 50 };
     const ann = runAnnCase(mnist).layers;
     const logs: Buffer[] = [];
-    for (const workers of [1, 2]) {
+    // Every layer split, then a mixed layout: the small layers whole in this thread, the rest split.
+    for (const [workers, shardThreshold] of [[1, 0], [2, 0], [2, 65_536]]) {
       const mem = EventLogWriter.inMemory({});
-      expect((await simulateCase(mnist, { workers, shardThreshold: 0, orders: parseOrders('split,delay'), seed: 4, log: mem.writer })).layers).toEqual(ann);
+      expect((await simulateCase(mnist, { workers, shardThreshold, orders: parseOrders('split,delay'), seed: 4, log: mem.writer })).layers).toEqual(ann);
       logs.push(Buffer.from(mem.bytes()));
     }
     expect(logs[1].equals(logs[0])).toBe(true);
+    expect(logs[2].equals(logs[0])).toBe(true);
   }, 60_000);
+});
+
+describe('which layers are split', () => {
+  it('only those with enough synapses in all and per neuron (by default none of MNIST\'s); threshold 0 splits every layer', async () => {
+    const { initNetwork } = await import('../../src/network/init.js');
+    const { mnistArchitecture } = await import('../../src/network/presets.js');
+    const network = initNetwork(mnistArchitecture(), { seed: 2 });
+    const layers = neuronLayerIndices(network).map((i) => network.layers[i] as NeuronLayer);
+    const split = (threshold: number) => shardLayout(layers, 2, threshold).map((owned) => !ownedWhole(owned));
+    // 15C5 (25 synapses per neuron, 216,000 in all), P2, 40C5 (375), P2, 300 (640), 10 (3,000 in all).
+    expect(layers.map((l) => connectionCount(l))).toEqual([216_000, 8_640, 960_000, 2_560, 192_000, 3_000]);
+    expect(split(DEFAULT_SHARD_THRESHOLD)).toEqual(layers.map(() => false));
+    expect(split(500_000)).toEqual([false, false, true, false, false, false]);
+    expect(split(65_536)).toEqual([false, false, true, false, true, false]);
+    expect(split(0)).toEqual(layers.map(() => true));
+    // A split layer's shards cover it once, in order; a convolution's at whole channels (24×24 = 576 neurons each).
+    expect(shardLayout(layers, 3, 0)[0]).toEqual([[0, 5 * 576], [5 * 576, 10 * 576], [10 * 576, 15 * 576]]);
+    expect(shardLayout(layers, 2, 65_536)[0]).toEqual([[0, 15 * 576], null]);
+  });
 });

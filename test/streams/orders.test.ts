@@ -51,6 +51,26 @@ describe('delivery orders', () => {
     expect(got[got.length - 1].marker).toBe(true);
   });
 
+  it('split cuts around the size of each packet coming in: a short first packet does not make every later piece short', () => {
+    for (const seed of [3, 4, 5]) {
+      const bus = new SpikeBus({ orders: [split()], seed, packetCapacity: 64 });
+      const ch = bus.openChannel();
+      const sizes: number[] = [];
+      bus.receiveOn(ch, (e) => e.packet && sizes.push(e.packet.length));
+      const lengths = [1, ...Array(8).fill(64), 5];
+      for (const n of lengths) {
+        const p = bus.pool.acquire();
+        for (let k = 0; k < n; k++) p.push(k, 1);
+        bus.sendPacket(ch, p);
+      }
+      bus.sendMarker(ch, 518);
+      expect(bus.run()).toBe(true);
+      expect(sizes.reduce((a, b) => a + b)).toBe(518);
+      // Cuts drawn up to twice the size of the packet at hand (64 here) average about its size.
+      expect(sizes.length).toBeLessThanOrEqual(2 * lengths.length);
+    }
+  });
+
   it('delay delivers in virtual-time order with seeded latencies; the clock jumps', () => {
     const got = deliver([delay(100)], 10, 4);
     const times = got.map((g) => g.time);

@@ -3,7 +3,7 @@
  * the calls of the shard channel (shardChannel.ts) run on them. The calling thread runs its own shard
  * with this, and each worker thread its own.
  */
-import type { NeuronLayer } from '../../network/topology.js';
+import { sizeOf, type NeuronLayer } from '../../network/topology.js';
 import type { SpikeSink } from '../../streams/packet.js';
 import { layerKernel, type NeuronLayerKernel, type SpikePolicy } from '../kernels/neuronLayer.js';
 import { Op, type BroadcastBuffers } from './shardChannel.js';
@@ -16,11 +16,12 @@ export interface ShardOutput extends SpikeSink {
 
 export class ShardKernels {
   private readonly kernels: (NeuronLayerKernel | null)[];
-  /** Each layer's values below, copied: the broadcast array is overwritten by the next call. */
-  private readonly lowerS: Float64Array[] = [];
+  /** Each layer's values below, copied (the broadcast array is overwritten by the next call) into an array of its own. */
+  private readonly lowerS: Float64Array[];
 
   constructor(layers: readonly NeuronLayer[], ranges: readonly (readonly [number, number] | null)[], policy: SpikePolicy) {
     this.kernels = layers.map((_, l) => (ranges[l] ? layerKernel(layers, l, policy, ranges[l]!) : null));
+    this.lowerS = layers.map((layer, l) => new Float64Array(ranges[l] ? sizeOf(layer.inShape) : 0));
   }
 
   private kernel(l: number): NeuronLayerKernel {
@@ -39,7 +40,8 @@ export class ShardKernels {
       case Op.IntegrateForward: k.integrateForward(packet, out); break;
       case Op.ResidualForward: k.residualForward(out); break;
       case Op.StartBackward:
-        this.lowerS[l] = input.array.slice(0, count);
+        if (count !== this.lowerS[l].length) throw new Error(`layer ${l}: ${count} values below, expected ${this.lowerS[l].length}`);
+        this.lowerS[l].set(input.array.subarray(0, count));
         k.startBackward(this.lowerS[l]);
         break;
       case Op.StartTopError: k.startTopError(input.array.subarray(0, count), out); break;

@@ -53,9 +53,12 @@ export class ShardedCompute implements LayerCompute {
     private readonly bus: SpikeBus,
   ) {
     this.workers = ranges.flatMap((r, k) => (r ? [k] : []));
+    const n = sizeOf(layer.outShape);
+    this.gathered = { V: new Float64Array(n), S: new Float64Array(n), E: new Float64Array(n) };
   }
 
   private readonly batch: Batch = { answer: new ShardAnswer(), seqs: [], starts: [], next: 0 };
+  private readonly gathered: LayerState;
 
   private call(op: Op, count = 0): number {
     return this.group.call(op, this.position, count, this.workers, `layer ${this.layerIndex} (${this.layer.kind}), ${TASKS[op]}`);
@@ -160,11 +163,13 @@ export class ShardedCompute implements LayerCompute {
     return null;
   }
 
-  /** Each worker sends V, S, E of its own neurons, one after the other. */
+  /**
+   * Each worker sends V, S, E of its own neurons, one after the other, into arrays kept for the
+   * purpose: valid until the next call, as a layer in this thread hands out its live ones.
+   */
   state(): LayerState {
     this.call(Op.State);
-    const n = sizeOf(this.layer.outShape);
-    const s: LayerState = { V: new Float64Array(n), S: new Float64Array(n), E: new Float64Array(n) };
+    const s = this.gathered;
     for (const k of this.workers) {
       const [lo, hi] = this.ranges[k]!;
       const floats = this.group.floatsOf(k), m = hi - lo;

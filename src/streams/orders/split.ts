@@ -32,10 +32,10 @@ export const split = (): Order => (ctx) => (source: Observable<Envelope>): Obser
         }
         template = e;
         const p = e.packet;
-        if (held === null) {
-          typical = p.length;
-          newCut();
-        }
+        // Around this packet's size, not the first one's of the phase: a short first packet (the
+        // tail of a layer's burst) would otherwise cut everything after it as short.
+        typical = p.length;
+        if (held === null) newCut();
         // Up to the next cut at a time: the same pieces as event by event, copied as runs.
         for (let k = 0; k < p.length; ) {
           held ??= ctx.pool.acquire();
